@@ -1,0 +1,167 @@
+// A real HTTP origin on 127.0.0.1 for the worker and end-to-end tests.
+// Every route answers something a test can check byte for byte, so the tests
+// can prove that the worker passed requests and responses through unchanged.
+import { createHash } from "node:crypto";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { Socket } from "node:net";
+import { gzipSync } from "node:zlib";
+
+export interface Origin {
+  url: string;
+  port: number;
+  /** Requests seen so far, newest last (method and path only). */
+  seen: Array<{ method: string; path: string }>;
+  close(): Promise<void>;
+}
+
+/** Deterministic bytes: byte i is (i * 7 + 3) & 0xff, so any offset can be checked. */
+export function patternBytes(start: number, length: number): Buffer {
+  const buf = Buffer.allocUnsafe(length);
+  for (let i = 0; i < length; i++) buf[i] = ((start + i) * 7 + 3) & 0xff;
+  return buf;
+}
+
+export const HTML_PAGE =
+  "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Origin</title></head>" +
+  "<body><h1>Hello from the origin</h1><p>Fresh food, delivered.</p></body></html>";
+
+function sha256(chunks: Buffer[]): string {
+  const h = createHash("sha256");
+  for (const c of chunks) h.update(c);
+  return h.digest("hex");
+}
+
+async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const url = new URL(req.url ?? "/", "http://origin.local");
+  const path = url.pathname;
+
+  if (path === "/html") {
+    res.writeHead(200, { "content-type": "text/html; charset=utf-8" });
+    res.end(HTML_PAGE);
+    return;
+  }
+  if (path === "/json") {
+    res.writeHead(200, { "content-type": "application/json" });
+    res.end(JSON.stringify({ ok: true }));
+    return;
+  }
+  if (path === "/cookies") {
+    res.writeHead(200, {
+      "content-type": "text/plain",
+      "set-cookie": ["a=1; Path=/; HttpOnly", "b=2; Path=/; Secure", "c=3; Path=/shop; Max-Age=60"],
+    });
+    res.end("three cookies");
+    return;
+  }
+  if (path === "/redirect") {
+    res.writeHead(302, { location: "/html", "set-cookie": "r=1; Path=/" });
+    res.end();
+    return;
+  }
+  if (path === "/gzip") {
+    const body = gzipSync(Buffer.from("compressed ".repeat(1000)));
+    res.writeHead(200, { "content-type": "text/plain", "content-encoding": "gzip", "content-length": body.length });
+    res.end(body);
+    return;
+  }
+  if (path.startsWith("/status/")) {
+    const code = Number(path.slice("/status/".length));
+    res.writeHead(code, { "content-type": "text/plain" });
+    res.end(`origin says ${code}: internal detail that must not leak`);
+    return;
+  }
+  if (path === "/download") {
+    // Streamed in 64 KiB chunks with back-pressure: never held in memory whole.
+    const size = Number(url.searchParams.get("bytes") ?? 1024);
+    res.writeHead(200, { "content-type": "application/octet-stream", "content-length": size });
+    let sent = 0;
+    const pump = () => {
+      while (sent < size) {
+        const n = Math.min(65536, size - sent);
+        const ok = res.write(patternBytes(sent, n));
+        sent += n;
+        if (!ok) return void res.once("drain", pump);
+      }
+      res.end();
+    };
+    pump();
+    return;
+  }
+  if (path === "/slow-html") {
+    // The first chunk arrives long before the rest: proves the worker streams.
+    res.writeHead(200, { "content-type": "text/html; charset=utf-8" });
+    res.write("<!doctype html><html><head><title>slow</title></head><body><p>first</p>");
+    setTimeout(() => res.end("<p>last</p></body></html>"), Number(url.searchParams.get("ms") ?? 1500));
+    return;
+  }
+
+  // Default: echo what arrived, hashing the body as it streams in.
+  const chunks: Buffer[] = [];
+  let length = 0;
+  for await (const chunk of req) {
+    chunks.push(chunk as Buffer);
+    length += (chunk as Buffer).length;
+  }
+  const echo = {
+    method: req.method,
+    path,
+    query: url.search,
+    headers: req.headers,
+    bodyLength: length,
+    bodySha256: sha256(chunks),
+    body: length <= 4096 ? Buffer.concat(chunks).toString("utf8") : undefined,
+  };
+  res.writeHead(200, { "content-type": "application/json", "x-origin": "test-origin" });
+  res.end(JSON.stringify(echo));
+}
+
+/** Minimal RFC 6455 server handshake plus a one-frame echo: enough to prove upgrades pass. */
+function acceptWebSocket(req: IncomingMessage, socket: Socket): void {
+  const key = req.headers["sec-websocket-key"];
+  if (typeof key !== "string") return void socket.destroy();
+  const accept = createHash("sha1").update(key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11").digest("base64");
+  socket.write(
+    "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+      `Sec-WebSocket-Accept: ${accept}\r\n\r\n`,
+  );
+  socket.on("data", (frame: Buffer) => {
+    // Client frames are masked; unmask a short text frame and echo it back unmasked.
+    const opcode = (frame[0] ?? 0) & 0x0f;
+    if (opcode === 0x8) return void socket.end();
+    const len = (frame[1] ?? 0) & 0x7f;
+    if (len > 125) return;
+    const mask = frame.subarray(2, 6);
+    const payload = Buffer.from(frame.subarray(6, 6 + len).map((b, i) => b ^ (mask[i % 4] ?? 0)));
+    const text = Buffer.from("echo:" + payload.toString("utf8"));
+    socket.write(Buffer.concat([Buffer.from([0x81, text.length]), text]));
+  });
+  socket.on("error", () => socket.destroy());
+}
+
+export async function startOrigin(port = 0): Promise<Origin> {
+  const seen: Origin["seen"] = [];
+  const server = createServer((req, res) => {
+    seen.push({ method: req.method ?? "", path: req.url ?? "" });
+    handle(req, res).catch(() => {
+      if (!res.headersSent) res.writeHead(500);
+      res.end();
+    });
+  });
+  server.on("upgrade", (req: IncomingMessage, socket: Socket) => {
+    seen.push({ method: req.method ?? "", path: req.url ?? "" });
+    acceptWebSocket(req, socket);
+  });
+  await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
+  const actual = (server.address() as AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${actual}`,
+    port: actual,
+    seen,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
