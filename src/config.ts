@@ -1,0 +1,187 @@
+import { parseIpRule } from "./allow/ip";
+import { parsePathPattern } from "./allow/path";
+
+// All configuration in one typed place, parsed and validated once per isolate
+// from `env` (never at import time: env only exists per request). A bad value
+// throws a ConfigError that names the variable.
+
+export interface Bindings {
+  MAINTENANCE: KVNamespace;
+  ASSETS: Fetcher;
+  ADMIN_TOKEN?: string;
+  BYPASS_SECRET?: string;
+  ORIGIN_URL?: string;
+  ADMIN_PREFIX?: string;
+  CACHE_SECONDS?: string;
+  FAIL_MODE?: string;
+  ALLOW_IPS?: string;
+  ALLOW_PATHS?: string;
+  BYPASS_COOKIE_HOURS?: string;
+  COOKIE_DOMAIN?: string;
+  SIGN_OUT_COOKIES?: string;
+  WEBHOOK_URLS?: string;
+  WEBHOOK_SECRET?: string;
+  BANNER?: string;
+  BANNER_CSS?: string;
+}
+
+export type FailMode = "open" | "closed";
+
+export interface Config {
+  /** Admin API and public endpoints live under this path; never forwarded. */
+  adminPrefix: string;
+  /** How long an isolate trusts its cached copy of the state, in ms. */
+  cacheMs: number;
+  /** What to do when no good state has ever been read in this isolate. */
+  failMode: FailMode;
+  /** When set, requests go to this origin (keeping path and query). */
+  originUrl: URL | null;
+  /** Raw allowlist entries for every site; parsed by the allow modules. */
+  allowIps: string[];
+  allowPaths: string[];
+  bypassCookieSeconds: number;
+  cookieDomain: string | null;
+  signOutCookies: string[];
+  webhookUrls: URL[];
+  /** Announcement banner on origin pages during an announced window. */
+  banner: boolean;
+  bannerCss: string | null;
+}
+
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    detail: string,
+  ) {
+    super(`${variable}: ${detail}`);
+    this.name = "ConfigError";
+  }
+}
+
+/** Health checks and uptime probes pass in every mode unless ALLOW_PATHS says otherwise. */
+export const DEFAULT_ALLOW_PATHS = ["/healthz", "/up"];
+
+let memo: { env: Bindings; config: Config } | undefined;
+
+/** Parses once per isolate; the env object is stable within an isolate. */
+export function getConfig(env: Bindings): Config {
+  if (memo?.env === env) return memo.config;
+  const config = parseConfig(env);
+  memo = { env, config };
+  return config;
+}
+
+export function parseConfig(env: Bindings): Config {
+  return {
+    adminPrefix: parsePrefix(env.ADMIN_PREFIX),
+    cacheMs: parseNumber("CACHE_SECONDS", env.CACHE_SECONDS, 5, 0, 3600) * 1000,
+    failMode: parseFailMode(env.FAIL_MODE),
+    originUrl: parseOrigin(env.ORIGIN_URL),
+    allowIps: checkEach("ALLOW_IPS", splitList(env.ALLOW_IPS), parseIpRule),
+    allowPaths: checkEach(
+      "ALLOW_PATHS",
+      env.ALLOW_PATHS === undefined ? DEFAULT_ALLOW_PATHS : splitList(env.ALLOW_PATHS),
+      parsePathPattern,
+    ),
+    bypassCookieSeconds: parseNumber("BYPASS_COOKIE_HOURS", env.BYPASS_COOKIE_HOURS, 12, 0.1, 24 * 30) * 3600,
+    cookieDomain: parseCookieDomain(env.COOKIE_DOMAIN),
+    signOutCookies: splitList(env.SIGN_OUT_COOKIES).map(checkCookieName),
+    webhookUrls: splitList(env.WEBHOOK_URLS).map((u) => parseUrl("WEBHOOK_URLS", u)),
+    banner: parseBool("BANNER", env.BANNER, true),
+    bannerCss: blankToNull(env.BANNER_CSS),
+  };
+}
+
+/** Comma- or whitespace-separated lists, as they come from wrangler vars. */
+export function splitList(value: string | undefined): string[] {
+  if (!value) return [];
+  return value
+    .split(/[\s,]+/)
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+function parsePrefix(value: string | undefined): string {
+  const prefix = blankToNull(value) ?? "/__maint";
+  if (!/^\/[A-Za-z0-9._~-]+(\/[A-Za-z0-9._~-]+)*$/.test(prefix) || prefix.includes("..")) {
+    throw new ConfigError("ADMIN_PREFIX", `must be a path like "/__maint" (no trailing slash), got "${prefix}"`);
+  }
+  return prefix;
+}
+
+function parseNumber(name: string, value: string | undefined, fallback: number, min: number, max: number): number {
+  const raw = blankToNull(value);
+  if (raw === null) return fallback;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n < min || n > max) {
+    throw new ConfigError(name, `must be a number from ${min} to ${max}, got "${raw}"`);
+  }
+  return n;
+}
+
+function parseFailMode(value: string | undefined): FailMode {
+  const raw = blankToNull(value) ?? "open";
+  if (raw !== "open" && raw !== "closed") {
+    throw new ConfigError("FAIL_MODE", `must be "open" or "closed", got "${raw}"`);
+  }
+  return raw;
+}
+
+function parseOrigin(value: string | undefined): URL | null {
+  const raw = blankToNull(value);
+  return raw === null ? null : parseUrl("ORIGIN_URL", raw);
+}
+
+function parseUrl(name: string, raw: string): URL {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(name, `must be an absolute http(s) URL, got "${raw}"`);
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    throw new ConfigError(name, `must be an http(s) URL, got "${raw}"`);
+  }
+  return url;
+}
+
+function parseBool(name: string, value: string | undefined, fallback: boolean): boolean {
+  const raw = blankToNull(value)?.toLowerCase();
+  if (raw === undefined) return fallback;
+  if (["1", "true", "on", "yes"].includes(raw)) return true;
+  if (["0", "false", "off", "no"].includes(raw)) return false;
+  throw new ConfigError(name, `must be true or false, got "${value}"`);
+}
+
+function parseCookieDomain(value: string | undefined): string | null {
+  const raw = blankToNull(value);
+  if (raw === null) return null;
+  if (!/^\.?[a-z0-9-]+(\.[a-z0-9-]+)+$/i.test(raw)) {
+    throw new ConfigError("COOKIE_DOMAIN", `must be a domain like "example.org", got "${raw}"`);
+  }
+  return raw.replace(/^\./, "");
+}
+
+// RFC 6265 token characters: anything else could smuggle attributes into Set-Cookie.
+function checkCookieName(name: string): string {
+  if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) {
+    throw new ConfigError("SIGN_OUT_COOKIES", `"${name}" is not a valid cookie name`);
+  }
+  return name;
+}
+
+function checkEach(name: string, entries: string[], parse: (entry: string) => unknown): string[] {
+  for (const entry of entries) {
+    try {
+      parse(entry);
+    } catch (err) {
+      throw new ConfigError(name, err instanceof Error ? err.message : String(err));
+    }
+  }
+  return entries;
+}
+
+function blankToNull(value: string | undefined): string | null {
+  const trimmed = value?.trim();
+  return trimmed ? trimmed : null;
+}

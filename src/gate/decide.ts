@@ -1,0 +1,61 @@
+// The request decision: a pure function of plain facts, the site's policy and
+// the time. Every behaviour of the gate is specified (and tested) here.
+import { ipMatches } from "../allow/ip";
+import { normalisePath, pathMatches } from "../allow/path";
+import type { Policy } from "./policy";
+import { phaseAt } from "./window";
+
+export interface RequestFacts {
+  method: string;
+  /** The raw URL pathname, as the origin would receive it. */
+  path: string;
+  /** From CF-Connecting-IP only; null when absent. */
+  ip: string | null;
+  /** A valid bypass cookie was presented (only checked when the site is not off). */
+  bypass: boolean;
+}
+
+export type PassReason = "off" | "scheduled" | "ended" | "allow-path" | "allow-ip" | "bypass" | "read";
+
+export type Decision =
+  | { action: "pass"; reason: PassReason; announce: boolean }
+  | { action: "maintenance" }
+  | { action: "refuse-write" };
+
+/** Methods that cannot change anything; everything else, unknown methods included, is a write. */
+const READ_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+
+export function decide(facts: RequestFacts, policy: Policy, now: number): Decision {
+  const phase = phaseAt(policy.doc, now);
+  switch (phase.kind) {
+    case "off":
+      return { action: "pass", reason: "off", announce: false };
+    case "pending":
+      return { action: "pass", reason: "scheduled", announce: false };
+    case "announced":
+      return { action: "pass", reason: "scheduled", announce: true };
+    case "ended":
+      return { action: "pass", reason: "ended", announce: false };
+  }
+  if (isAllowedPath(facts.path, policy)) return { action: "pass", reason: "allow-path", announce: false };
+  if (facts.ip !== null && ipMatches(facts.ip, policy.ipRules)) {
+    return { action: "pass", reason: "allow-ip", announce: false };
+  }
+  if (facts.bypass) return { action: "pass", reason: "bypass", announce: false };
+  if (phase.mode === "read-only") {
+    if (READ_METHODS.has(facts.method.toUpperCase())) return { action: "pass", reason: "read", announce: true };
+    return { action: "refuse-write" };
+  }
+  return { action: "maintenance" };
+}
+
+/** True when a decision blocks the request, so a bypass cookie is worth checking. */
+export function isBlocked(decision: Decision): boolean {
+  return decision.action !== "pass";
+}
+
+function isAllowedPath(rawPath: string, policy: Policy): boolean {
+  if (policy.pathPatterns.length === 0) return false;
+  const path = normalisePath(rawPath);
+  return path !== null && pathMatches(path, policy.pathPatterns);
+}

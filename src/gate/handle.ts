@@ -1,0 +1,106 @@
+// One request through the gate: look up the site's policy, decide, then pass
+// to the origin or answer with a page. The hot path (site off) is a Map lookup,
+// one comparison and the origin fetch: no cookie parsing, no HMAC, no body copy.
+import type { Bindings, Config } from "../config";
+import { logEvent, rateLimited } from "../log";
+import { audienceOf } from "../page/negotiate";
+import { renderPage } from "../page/render";
+import { stateCache } from "../state/cache";
+import { decide, type Decision, type RequestFacts } from "./decide";
+import { isGatewayError, isWebSocketUpgrade, originRequest } from "./origin";
+import type { Policy } from "./policy";
+
+export interface GateHooks {
+  /** Verifies a bypass cookie; only called when the site is not off. */
+  hasBypass?: (request: Request, site: string, policy: Policy, now: number) => Promise<boolean>;
+  /** Rewrites an origin response during an announced window (the banner). */
+  announce?: (response: Response, request: Request, policy: Policy, now: number) => Response;
+  /** Extra headers on the maintenance response (sign-out cookies). */
+  maintenanceHeaders?: (url: URL, config: Config) => [string, string][];
+}
+
+const originFaultLog = rateLimited(10_000);
+
+export async function handleGate(
+  request: Request,
+  url: URL,
+  env: Bindings,
+  ctx: ExecutionContext,
+  config: Config,
+  hooks: GateHooks,
+): Promise<Response> {
+  const now = Date.now();
+  const site = url.hostname;
+  const cached = stateCache.policy(site, env.MAINTENANCE, ctx, config, now);
+  const policy = cached instanceof Promise ? await cached : cached;
+
+  // Hot path: nothing stored, or stored "off" with no window ahead.
+  if (policy.doc === null || (policy.doc.mode === "off" && policy.doc.startsAt === null)) {
+    return toOrigin(request, url, env, config, policy, now);
+  }
+
+  const facts: RequestFacts = {
+    method: request.method,
+    path: url.pathname,
+    ip: request.headers.get("cf-connecting-ip"),
+    bypass: false,
+  };
+  let decision: Decision = decide(facts, policy, now);
+  if (decision.action !== "pass" && hooks.hasBypass && (await hooks.hasBypass(request, site, policy, now))) {
+    decision = decide({ ...facts, bypass: true }, policy, now);
+  }
+
+  switch (decision.action) {
+    case "pass": {
+      const response = await toOrigin(request, url, env, config, policy, now);
+      return decision.announce && hooks.announce ? hooks.announce(response, request, policy, now) : response;
+    }
+    case "refuse-write":
+      // The body is never read: refusing without touching the stream lets the
+      // runtime drain or drop it cleanly (see DESIGN.md, platform facts).
+      return renderPage({ kind: "read-only", audience: audienceOf(request.headers), method: request.method, policy, config, env, now });
+    case "maintenance":
+      return renderPage({
+        kind: "maintenance",
+        audience: audienceOf(request.headers),
+        method: request.method,
+        policy,
+        config,
+        env,
+        now,
+        extraHeaders: hooks.maintenanceHeaders?.(url, config),
+      });
+  }
+}
+
+async function toOrigin(
+  request: Request,
+  url: URL,
+  env: Bindings,
+  config: Config,
+  policy: Policy,
+  now: number,
+): Promise<Response> {
+  let response: Response;
+  try {
+    response = await fetch(originRequest(request, url, config));
+  } catch (err) {
+    originFaultLog("unreachable", now, (suppressed) =>
+      logEvent("error", "origin.fault", { site: url.hostname, reason: err instanceof Error ? err.message : String(err), suppressed }),
+    );
+    return originDown(request, env, config, policy, now);
+  }
+  if (isGatewayError(response.status) && !isWebSocketUpgrade(request)) {
+    originFaultLog(`status-${response.status}`, now, (suppressed) =>
+      logEvent("warn", "origin.fault", { site: url.hostname, status: response.status, suppressed }),
+    );
+    // Free the origin connection; its error text must not reach the visitor.
+    response.body?.cancel().catch(() => {});
+    return originDown(request, env, config, policy, now);
+  }
+  return response;
+}
+
+function originDown(request: Request, env: Bindings, config: Config, policy: Policy, now: number): Promise<Response> {
+  return renderPage({ kind: "origin-down", audience: audienceOf(request.headers), method: request.method, policy, config, env, now });
+}

@@ -1,0 +1,25 @@
+// The passthrough. Requests go to the origin as they came (method, headers,
+// streamed body, redirect: manual) and responses come back as they are:
+// streamed, compressed bodies untouched, every Set-Cookie kept, WebSocket
+// upgrades unwrapped.
+import type { Config } from "../config";
+
+/** With ORIGIN_URL, the same path and query on that origin; else the route's origin. */
+export function originRequest(request: Request, url: URL, config: Config): Request {
+  if (!config.originUrl) return request;
+  const target = new URL(url.pathname + url.search, config.originUrl);
+  return new Request(target, request);
+}
+
+/**
+ * Gateway failures that visitors should never see raw: a 502/504 from the
+ * origin's own proxy and Cloudflare's 520-527 family ("web server down" and
+ * friends). A 503 is left alone: it may be the application's own page.
+ */
+export function isGatewayError(status: number): boolean {
+  return status === 502 || status === 504 || (status >= 520 && status <= 527);
+}
+
+export function isWebSocketUpgrade(request: Request): boolean {
+  return request.headers.get("upgrade")?.toLowerCase() === "websocket";
+}

@@ -1,0 +1,64 @@
+// A site's effective state, compiled once per cache refresh (not per request):
+// the winning document plus parsed allowlists from config and state.
+import { parseIpRule, type IpRule } from "../allow/ip";
+import { parsePathPattern, type PathPattern } from "../allow/path";
+import type { Config } from "../config";
+import type { StateDoc } from "../state/schema";
+
+export type PolicySource = "site" | "*" | "default" | "fail-closed";
+
+export interface Policy {
+  /** The document in force; null means "off, nothing stored". */
+  doc: StateDoc | null;
+  source: PolicySource;
+  ipRules: IpRule[];
+  pathPatterns: PathPattern[];
+}
+
+/** A site's own document wins over the `*` document. */
+export function compilePolicy(own: StateDoc | null, star: StateDoc | null, config: Config): Policy {
+  const doc = own ?? star;
+  return build(doc, own ? "site" : star ? "*" : "default", config);
+}
+
+/** The policy used when no good state was ever read and FAIL_MODE is "closed". */
+export function failClosedPolicy(config: Config, now: number): Policy {
+  const doc: StateDoc = {
+    v: 1,
+    mode: "maintenance",
+    message: null,
+    retryAfter: 60,
+    startsAt: null,
+    endsAt: null,
+    announceFrom: null,
+    autoEnd: false,
+    allow: { ips: [], paths: [] },
+    bypassEpoch: 0,
+    updatedAt: new Date(now).toISOString(),
+    updatedBy: "pitstop (fail closed)",
+  };
+  return build(doc, "fail-closed", config);
+}
+
+function build(doc: StateDoc | null, source: PolicySource, config: Config): Policy {
+  return {
+    doc,
+    source,
+    ipRules: parseLenient([...config.allowIps, ...(doc?.allow.ips ?? [])], parseIpRule),
+    pathPatterns: parseLenient([...config.allowPaths, ...(doc?.allow.paths ?? [])], parsePathPattern),
+  };
+}
+
+// Entries are validated when written; one that slipped into KV by hand must
+// not take the gate down, so it is skipped here rather than thrown.
+function parseLenient<T>(entries: string[], parse: (entry: string) => T): T[] {
+  const out: T[] = [];
+  for (const entry of entries) {
+    try {
+      out.push(parse(entry));
+    } catch {
+      // skipped; GET /status shows the raw lists
+    }
+  }
+  return out;
+}

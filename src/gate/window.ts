@@ -1,0 +1,37 @@
+// Where a state document stands at a given moment. Windows need no cron on the
+// request path: every request evaluates the stored times against `now`.
+import type { ActiveMode, StateDoc } from "../state/schema";
+
+/** How long before a window the banner appears when announceFrom is not set. */
+export const DEFAULT_ANNOUNCE_MS = 24 * 3600 * 1000;
+
+export type Phase =
+  | { kind: "off" }
+  | { kind: "pending"; mode: ActiveMode } // scheduled, not yet announced
+  | { kind: "announced"; mode: ActiveMode } // scheduled, banner showing
+  | { kind: "active"; mode: ActiveMode }
+  | { kind: "ended" }; // past endsAt with autoEnd
+
+export function phaseAt(doc: StateDoc | null, now: number): Phase {
+  if (!doc || doc.mode === "off") return { kind: "off" };
+  const mode = doc.mode;
+  const startsAt = doc.startsAt ? Date.parse(doc.startsAt) : null;
+  if (startsAt !== null && now < startsAt) {
+    return now >= announceFromMs(doc, startsAt) ? { kind: "announced", mode } : { kind: "pending", mode };
+  }
+  if (doc.autoEnd && doc.endsAt && now >= Date.parse(doc.endsAt)) return { kind: "ended" };
+  return { kind: "active", mode };
+}
+
+export function announceFromMs(doc: StateDoc, startsAt: number): number {
+  return doc.announceFrom ? Date.parse(doc.announceFrom) : startsAt - DEFAULT_ANNOUNCE_MS;
+}
+
+/** Seconds a client should wait: until endsAt when it lies ahead, else retryAfter (default 300). */
+export function retryAfterSeconds(doc: StateDoc | null, now: number): number {
+  if (doc?.endsAt) {
+    const left = Math.ceil((Date.parse(doc.endsAt) - now) / 1000);
+    if (left > 0) return left;
+  }
+  return doc?.retryAfter ?? 300;
+}

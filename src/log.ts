@@ -1,0 +1,34 @@
+// One structured JSON line per admin action and per fault; none per ordinary
+// request. Never pass secrets, tokens or cookies in `fields`.
+export type LogEvent =
+  | "admin.change"
+  | "admin.refused"
+  | "state.fault"
+  | "state.recovered"
+  | "origin.fault"
+  | "config.fault"
+  | "bypass.used"
+  | "webhook.failed"
+  | "webhook.delivered"
+  | "render.fault";
+
+export function logEvent(level: "info" | "warn" | "error", event: LogEvent, fields: Record<string, unknown>): void {
+  const line = JSON.stringify({ level, event, at: new Date().toISOString(), ...fields });
+  if (level === "info") console.log(line);
+  else if (level === "warn") console.warn(line);
+  else console.error(line);
+}
+
+/** Logs at most once per interval per key, counting what it held back. */
+export function rateLimited(intervalMs: number) {
+  const last = new Map<string, { at: number; suppressed: number }>();
+  return (key: string, now: number, emit: (suppressed: number) => void): void => {
+    const seen = last.get(key);
+    if (seen && now - seen.at < intervalMs) {
+      seen.suppressed++;
+      return;
+    }
+    emit(seen?.suppressed ?? 0);
+    last.set(key, { at: now, suppressed: 0 });
+  };
+}

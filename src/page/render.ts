@@ -1,0 +1,211 @@
+// The responses Pitstop itself serves: the maintenance page, the read-only
+// refusal and the origin-down page, as HTML (from the templates in assets/)
+// or as RFC 9457 problem+json. HTML is rendered once per state change and
+// kept in isolate memory; a request only copies the finished string.
+import type { Bindings, Config } from "../config";
+import type { Policy } from "../gate/policy";
+import { retryAfterSeconds } from "../gate/window";
+import { logEvent } from "../log";
+import type { Audience } from "./negotiate";
+
+export type PageKind = "maintenance" | "read-only" | "origin-down" | "link-invalid";
+
+interface PageCopy {
+  template: string;
+  status: number;
+  title: string;
+  defaultMessage: string;
+  problemType: string;
+}
+
+export const PAGES: Record<PageKind, PageCopy> = {
+  maintenance: {
+    template: "maintenance.html",
+    status: 503,
+    title: "We'll be back soon",
+    defaultMessage: "We're doing some scheduled maintenance to make things better. Thanks for your patience.",
+    problemType: "urn:pitstop:maintenance",
+  },
+  "read-only": {
+    template: "read-only.html",
+    status: 503,
+    title: "This site is read-only for maintenance",
+    defaultMessage: "This site is read-only for maintenance; your change was not saved.",
+    problemType: "urn:pitstop:read-only",
+  },
+  "origin-down": {
+    template: "maintenance.html",
+    status: 502,
+    title: "We'll be right back",
+    defaultMessage: "The site is having trouble right now. Please try again in a moment.",
+    problemType: "urn:pitstop:origin-unavailable",
+  },
+  "link-invalid": {
+    template: "link-invalid.html",
+    status: 403,
+    title: "This link is invalid or has expired",
+    defaultMessage: "Ask the person who sent it for a new one.",
+    problemType: "urn:pitstop:link-invalid",
+  },
+};
+
+/** Everything on the page comes inline; this CSP proves it (no off-site requests). */
+const PAGE_CSP =
+  "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+export interface RenderInput {
+  kind: PageKind;
+  audience: Audience;
+  method: string;
+  policy: Policy | null;
+  config: Config;
+  env: Bindings;
+  now: number;
+  extraHeaders?: [string, string][];
+}
+
+export async function renderPage(input: RenderInput): Promise<Response> {
+  const { kind, policy, now } = input;
+  const copy = PAGES[kind];
+  const doc = policy?.doc ?? null;
+  // The admin's message explains maintenance; other pages keep their own words.
+  const message = (kind === "maintenance" || kind === "read-only") && doc?.message ? doc.message : copy.defaultMessage;
+  const endsAt = kind === "maintenance" || kind === "read-only" ? (doc?.endsAt ?? null) : null;
+  const retryAfter = kind === "origin-down" ? 30 : retryAfterSeconds(doc, now);
+
+  const headers = new Headers({
+    "cache-control": "no-store",
+    vary: "Accept",
+    "x-pitstop": kind,
+  });
+  if (copy.status === 503 || copy.status === 502) headers.set("retry-after", String(retryAfter));
+  for (const [name, value] of input.extraHeaders ?? []) headers.append(name, value);
+
+  let body: string;
+  if (input.audience === "json") {
+    headers.set("content-type", "application/problem+json");
+    body = JSON.stringify({
+      type: copy.problemType,
+      title: copy.title,
+      status: copy.status,
+      detail: message,
+      ...(copy.status === 403 ? {} : { retryAfter, endsAt }),
+    });
+  } else {
+    headers.set("content-type", "text/html; charset=utf-8");
+    headers.set("content-security-policy", PAGE_CSP);
+    headers.set("referrer-policy", "no-referrer");
+    headers.set("x-content-type-options", "nosniff");
+    body = await cachedHtml(kind, policy, message, endsAt, input);
+  }
+  const isHead = input.method.toUpperCase() === "HEAD";
+  return new Response(isHead ? null : body, { status: copy.status, headers });
+}
+
+// ---- HTML rendering ------------------------------------------------------------
+
+const templates = new Map<string, string>();
+const rendered = new WeakMap<object, Map<PageKind, string>>();
+/** Pages that do not depend on a site's state share this cache key. */
+const STATELESS = {};
+
+async function cachedHtml(
+  kind: PageKind,
+  policy: Policy | null,
+  message: string,
+  endsAt: string | null,
+  input: RenderInput,
+): Promise<string> {
+  const owner = kind === "maintenance" || kind === "read-only" ? (policy ?? STATELESS) : STATELESS;
+  let byKind = rendered.get(owner);
+  if (!byKind) rendered.set(owner, (byKind = new Map()));
+  const hit = byKind.get(kind);
+  if (hit !== undefined) return hit;
+  const html = await fill(await template(kind, input.env), {
+    title: PAGES[kind].title,
+    message,
+    endsAt,
+    statusUrl: `${input.config.adminPrefix}/status.json`,
+  });
+  byKind.set(kind, html);
+  return html;
+}
+
+async function template(kind: PageKind, env: Bindings): Promise<string> {
+  const name = PAGES[kind].template;
+  const cached = templates.get(name);
+  if (cached !== undefined) return cached;
+  let text: string;
+  try {
+    const res = await env.ASSETS.fetch(new Request(`https://assets.invalid/${name}`));
+    if (!res.ok) throw new Error(`status ${res.status}`);
+    text = await res.text();
+  } catch (err) {
+    // A missing template must never leave a visitor with an error: fall back
+    // to a plain page carrying the same hooks, and say so in the logs.
+    logEvent("error", "render.fault", { template: name, reason: err instanceof Error ? err.message : String(err) });
+    return FALLBACK_TEMPLATE;
+  }
+  templates.set(name, text);
+  return text;
+}
+
+interface Fill {
+  title: string;
+  message: string;
+  endsAt: string | null;
+  statusUrl: string;
+}
+
+/** HTMLRewriter's setInnerContent and setAttribute escape what they insert. */
+async function fill(html: string, data: Fill): Promise<string> {
+  const rewriter = new HTMLRewriter()
+    .on("html", {
+      element(el) {
+        el.setAttribute("data-status-url", data.statusUrl);
+      },
+    })
+    .on("title", {
+      element(el) {
+        el.setInnerContent(data.title);
+      },
+    })
+    .on('[data-pitstop="title"]', {
+      element(el) {
+        el.setInnerContent(data.title);
+      },
+    })
+    .on('[data-pitstop="message"]', {
+      element(el) {
+        el.setInnerContent(data.message);
+      },
+    })
+    .on('[data-pitstop="ends-wrap"]', {
+      element(el) {
+        if (data.endsAt === null) el.remove();
+      },
+    })
+    .on('[data-pitstop="ends"]', {
+      element(el) {
+        if (data.endsAt === null) return;
+        el.setAttribute("datetime", data.endsAt);
+        el.setInnerContent(utcLabel(data.endsAt));
+      },
+    });
+  return rewriter.transform(new Response(html)).text();
+}
+
+/** The no-JavaScript fallback; the page's script swaps in the visitor's local time. */
+export function utcLabel(iso: string): string {
+  const d = new Date(iso);
+  const time = d.toISOString().slice(11, 16);
+  const date = d.toLocaleDateString("en-GB", { day: "numeric", month: "long", year: "numeric", timeZone: "UTC" });
+  return `${time} UTC, ${date}`;
+}
+
+const FALLBACK_TEMPLATE = `<!doctype html><html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1"><title>Maintenance</title>
+<style>body{font-family:system-ui,sans-serif;max-width:36rem;margin:15vh auto;padding:0 1.5rem;line-height:1.5;color:#1f2937;background:#f8fafc}
+@media (prefers-color-scheme:dark){body{color:#e5e7eb;background:#0f172a}}</style></head>
+<body><main><h1 data-pitstop="title">We'll be back soon</h1><p data-pitstop="message"></p>
+<p data-pitstop="ends-wrap">Expected back: <time data-pitstop="ends"></time></p></main></body></html>`;

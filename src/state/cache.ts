@@ -1,0 +1,114 @@
+// Isolate-memory cache of each site's policy, refreshed from KV with
+// stale-while-revalidate. A busy isolate reads KV about once per CACHE_SECONDS
+// per site; only a cold isolate (or a new site) awaits its own read.
+//
+// workerd refuses I/O on behalf of another request, so a refresh promise is
+// never shared: the request that starts a refresh hands it to its own
+// ctx.waitUntil, and everyone else keeps answering from the cached value.
+import type { Config } from "../config";
+import { compilePolicy, failClosedPolicy, type Policy } from "../gate/policy";
+import { logEvent } from "../log";
+import type { StateDoc } from "./schema";
+import { readSiteDocs, type DocRead } from "./store";
+
+/** The one thing the cache needs of an ExecutionContext. */
+export interface WaitUntil {
+  waitUntil(promise: Promise<unknown>): void;
+}
+
+export interface Fault {
+  reason: string;
+  since: string;
+}
+
+interface Entry {
+  policy: Policy;
+  /** Last good documents and their raw text (for change detection). */
+  own: StateDoc | null;
+  star: StateDoc | null;
+  raw: string;
+  /** False until one read succeeded; FAIL_MODE applies meanwhile. */
+  good: boolean;
+  fetchedAt: number;
+  refreshingSince: number;
+  fault: Fault | null;
+}
+
+/** A refresh that has not finished in this long is presumed lost (its waitUntil was cut). */
+const REFRESH_TIMEOUT_MS = 30_000;
+
+export class StateCache {
+  private readonly entries = new Map<string, Entry>();
+
+  /** The site's policy: at once when cached, else after this request's own KV read. */
+  policy(site: string, kv: KVNamespace, ctx: WaitUntil, config: Config, now: number): Policy | Promise<Policy> {
+    const entry = this.entries.get(site);
+    if (!entry) return this.load(site, kv, config, now).then((e) => e.policy);
+    if (now - entry.fetchedAt >= config.cacheMs && now - entry.refreshingSince >= REFRESH_TIMEOUT_MS) {
+      entry.refreshingSince = now;
+      ctx.waitUntil(this.load(site, kv, config, now));
+    }
+    return entry.policy;
+  }
+
+  /** Called after an admin write so the writing isolate sees it at once. */
+  applyWrite(scope: string, doc: StateDoc, config: Config): void {
+    for (const [site, entry] of this.entries) {
+      if (scope !== "*" && scope !== site) continue;
+      if (scope === "*") entry.star = doc;
+      else entry.own = doc;
+      entry.policy = compilePolicy(entry.own, entry.star, config);
+      entry.raw = "";
+      entry.fault = null;
+      entry.good = true;
+    }
+  }
+
+  /** What GET /status reports about this isolate's view. */
+  inspect(site: string, now: number): { ageMs: number | null; fault: Fault | null } {
+    const entry = this.entries.get(site);
+    return { ageMs: entry ? now - entry.fetchedAt : null, fault: entry?.fault ?? null };
+  }
+
+  /** Tests only: forget everything, as a fresh isolate would. */
+  clear(): void {
+    this.entries.clear();
+  }
+
+  private async load(site: string, kv: KVNamespace, config: Config, now: number): Promise<Entry> {
+    const prev = this.entries.get(site);
+    let own: DocRead;
+    let star: DocRead;
+    try {
+      ({ own, star } = await readSiteDocs(kv, site));
+    } catch (err) {
+      const reason = `KV read failed: ${err instanceof Error ? err.message : String(err)}`;
+      own = star = { ok: false, reason, raw: null };
+    }
+    const entry = own.ok && star.ok ? this.fresh(site, own, star, prev, config, now) : this.faulty(site, own, star, prev, config, now);
+    this.entries.set(site, entry);
+    return entry;
+  }
+
+  private fresh(site: string, own: DocRead & { ok: true }, star: DocRead & { ok: true }, prev: Entry | undefined, config: Config, now: number): Entry {
+    const raw = `${own.raw}\u0000${star.raw}`;
+    if (prev?.fault) logEvent("info", "state.recovered", { site });
+    // Unchanged text keeps the same policy object, so pages rendered for it stay cached.
+    const policy = prev?.good && prev.raw === raw ? prev.policy : compilePolicy(own.doc, star.doc, config);
+    return { policy, own: own.doc, star: star.doc, raw, good: true, fetchedAt: now, refreshingSince: 0, fault: null };
+  }
+
+  /** Keeps the last good state if there is one, else follows FAIL_MODE. */
+  private faulty(site: string, own: DocRead, star: DocRead, prev: Entry | undefined, config: Config, now: number): Entry {
+    const reason = !own.ok ? `site:${site} ${own.reason}` : !star.ok ? `site:* ${star.reason}` : "unknown";
+    const fault: Fault = { reason, since: prev?.fault?.since ?? new Date(now).toISOString() };
+    const fallback = prev?.good ? "last good state" : `FAIL_MODE=${config.failMode}`;
+    logEvent("error", "state.fault", { site, reason, using: fallback });
+    if (prev?.good) return { ...prev, fetchedAt: now, refreshingSince: 0, fault };
+    const policy = config.failMode === "closed" ? failClosedPolicy(config, now) : compilePolicy(null, null, config);
+    return { policy, own: null, star: null, raw: "", good: false, fetchedAt: now, refreshingSince: 0, fault };
+  }
+}
+
+/** The one cache of this isolate. */
+export const stateCache = new StateCache();

@@ -1,0 +1,204 @@
+// The admin API against real local KV: what callers see and what is stored.
+import { env } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { admin, freshSite, putDoc, send, storedDoc, testEnv } from "./helpers";
+
+describe("admin auth", () => {
+  it("refuses a missing token with 401 and changes nothing", async () => {
+    const site = freshSite();
+    const res = await admin(site, "/on", { method: "POST", token: null });
+    expect(res.status).toBe(401);
+    expect(res.headers.get("www-authenticate")).toContain("Bearer");
+    expect(await storedDoc(site)).toBeNull();
+  });
+
+  it("refuses a wrong token, including one that only shares a prefix", async () => {
+    const site = freshSite();
+    for (const token of ["nope", "test-admin-token-012345678", "test-admin-token-01234567890"]) {
+      expect((await admin(site, "/on", { method: "POST", token })).status, token).toBe(401);
+    }
+    expect(await storedDoc(site)).toBeNull();
+  });
+
+  it("does not accept the token in the query string", async () => {
+    const site = freshSite();
+    const res = await send(`https://${site}/__maint/on?token=test-admin-token-0123456789`, { method: "POST" });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { message: string }).message).toMatch(/query string/);
+    expect(await storedDoc(site)).toBeNull();
+  });
+
+  it('answers 503 "not configured" when ADMIN_TOKEN is unset, never open', async () => {
+    const site = freshSite();
+    const res = await admin(site, "/on", { method: "POST" }, testEnv({ ADMIN_TOKEN: undefined }));
+    expect(res.status).toBe(503);
+    expect(((await res.json()) as { error: string }).error).toBe("not_configured");
+    expect(await storedDoc(site)).toBeNull();
+  });
+});
+
+describe("switching", () => {
+  it("turns full maintenance on with an empty POST, and off again", async () => {
+    const site = freshSite();
+    const on = await admin(site, "/on", { method: "POST" });
+    expect(on.status).toBe(200);
+    expect((await storedDoc(site))?.mode).toBe("maintenance");
+    expect((await send(`https://${site}/html`)).status).toBe(503);
+
+    expect((await admin(site, "/off", { method: "POST" })).status).toBe(200);
+    expect((await storedDoc(site))?.mode).toBe("off");
+    expect((await send(`https://${site}/html`)).status).toBe(200);
+  });
+
+  it("stores message, retryAfter and endsAt from the body, in UTC", async () => {
+    const site = freshSite();
+    const endsAt = new Date(Date.now() + 3_600_000);
+    const local = endsAt.toISOString().replace("Z", "+00:00");
+    const res = await admin(site, "/on", { body: { message: "Server move", retryAfter: 600, endsAt: local } });
+    expect(res.status).toBe(200);
+    const stored = await storedDoc(site);
+    expect(stored).toMatchObject({ mode: "maintenance", message: "Server move", retryAfter: 600, endsAt: endsAt.toISOString() });
+  });
+
+  it("switches to read-only through /read-only and through /on with a mode", async () => {
+    const a = freshSite();
+    await admin(a, "/read-only", { method: "POST" });
+    expect((await storedDoc(a))?.mode).toBe("read-only");
+    const b = freshSite();
+    await admin(b, "/on", { body: { mode: "read-only" } });
+    expect((await storedDoc(b))?.mode).toBe("read-only");
+  });
+
+  it("applies a change to another site or to every site with scope", async () => {
+    const caller = freshSite();
+    const target = freshSite();
+    await admin(caller, "/on", { body: { scope: target.toUpperCase() } });
+    expect(await storedDoc(caller)).toBeNull();
+    expect((await storedDoc(target))?.mode).toBe("maintenance");
+    const viaQuery = freshSite();
+    await admin(caller, `/on?scope=${viaQuery}`, { method: "POST" });
+    expect((await storedDoc(viaQuery))?.mode).toBe("maintenance");
+  });
+
+  it("is visible at once in the isolate that made the change", async () => {
+    const site = freshSite();
+    expect((await send(`https://${site}/html`)).status).toBe(200); // warms the cache with "off"
+    await admin(site, "/on", { method: "POST" });
+    expect((await send(`https://${site}/html`)).status).toBe(503);
+  });
+});
+
+describe("bad input changes nothing", () => {
+  const cases: Array<[string, unknown, string]> = [
+    ["a wrong mode", { mode: "down" }, "mode"],
+    ["a negative retryAfter", { retryAfter: -5 }, "retryAfter"],
+    ["a fractional retryAfter", { retryAfter: 1.5 }, "retryAfter"],
+    ["retryAfter as a string", { retryAfter: "300" }, "retryAfter"],
+    ["an endsAt that is not a time", { endsAt: "tomorrow" }, "endsAt"],
+    ["an endsAt without a timezone", { endsAt: "2030-01-01T10:00:00" }, "endsAt"],
+    ["an endsAt in the past", { endsAt: "2001-01-01T00:00:00Z" }, "endsAt"],
+    ["an unknown field (a typo)", { mesage: "hi" }, "mesage"],
+    ["a message that is too long", { message: "x".repeat(1001) }, "message"],
+    ["a bad scope", { scope: "not a host!" }, "scope"],
+    ["autoEnd without endsAt", { autoEnd: true }, "autoEnd"],
+  ];
+  for (const [name, body, field] of cases) {
+    it(`answers 400 naming the field for ${name}`, async () => {
+      const site = freshSite();
+      await putDoc(site, { mode: "off", message: "before" });
+      const before = await env.MAINTENANCE.get(`site:${site}`);
+      const res = await admin(site, "/on", { body });
+      expect(res.status).toBe(400);
+      const error = (await res.json()) as { field: string; message: string };
+      expect(error.field).toBe(field);
+      expect(error.message.startsWith(`${field}:`)).toBe(true);
+      expect(await env.MAINTENANCE.get(`site:${site}`)).toBe(before);
+    });
+  }
+
+  it("answers 400 for a body that is not JSON", async () => {
+    const site = freshSite();
+    const res = await admin(site, "/on", { body: "{not json" });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: string }).error).toBe("invalid_json");
+    expect(await storedDoc(site)).toBeNull();
+  });
+
+  it("answers 400 for a JSON array body", async () => {
+    expect((await admin(freshSite(), "/on", { body: "[1,2]" })).status).toBe(400);
+  });
+
+  it("answers 413 for a body over 16 KiB", async () => {
+    const site = freshSite();
+    const res = await admin(site, "/on", { body: { message: "x".repeat(20_000) } });
+    expect(res.status).toBe(413);
+    expect(await storedDoc(site)).toBeNull();
+  });
+});
+
+describe("routes", () => {
+  it("answers 404 in JSON for unknown admin routes, and never forwards them", async () => {
+    const site = freshSite();
+    for (const path of ["/__maint/nope", "/__maint/", "/__MAINT/status", "/%5F_maint/status", "//__maint/status"]) {
+      const res = await send(`https://${site}${path}`, { headers: { authorization: "Bearer test-admin-token-0123456789" } });
+      expect(res.headers.get("x-origin"), path).toBeNull();
+      expect([404, 200], path).toContain(res.status);
+    }
+    expect((await admin(site, "/nope")).status).toBe(404);
+  });
+
+  it("serves the public status.json without auth and without secrets", async () => {
+    const site = freshSite();
+    await admin(site, "/on", { body: { message: "Back soon", retryAfter: 60 }, headers: { "x-pitstop-actor": "alice@laptop" } });
+    const res = await send(`https://${site}/__maint/status.json`);
+    expect(res.status).toBe(200);
+    const body = await res.json();
+    expect(body).toMatchObject({ mode: "maintenance", phase: "active", message: "Back soon", retryAfter: 60 });
+    const text = JSON.stringify(body);
+    expect(text).not.toContain("alice");
+    expect(text).not.toContain("token");
+  });
+
+  it("shows the admin status with the effective state and who set it", async () => {
+    const site = freshSite();
+    await admin(site, "/on", { body: { message: "m" }, headers: { "x-pitstop-actor": "alice@laptop" } });
+    const res = await admin(site, "/status");
+    const status = (await res.json()) as { effective: { mode: string; source: string; updatedBy: string }; faults: unknown[] };
+    expect(status.effective).toMatchObject({ mode: "maintenance", source: "site", updatedBy: "alice@laptop" });
+    expect(status.faults).toEqual([]);
+    expect(JSON.stringify(status)).not.toContain("test-admin-token");
+  });
+});
+
+describe("audit log", () => {
+  it("records every change with what, when, scope, IP and user agent, newest first", async () => {
+    const site = freshSite();
+    const headers = { "cf-connecting-ip": "203.0.113.7", "user-agent": "curl/8.5" };
+    await admin(site, "/on", { body: { message: "first" }, headers });
+    await new Promise((r) => setTimeout(r, 5));
+    await admin(site, "/read-only", { method: "POST", headers });
+    await new Promise((r) => setTimeout(r, 5));
+    await admin(site, "/off", { method: "POST", headers });
+    const res = await admin(site, "/log");
+    const { entries } = (await res.json()) as { entries: Array<{ action: string; mode: string; scope: string; ip: string; userAgent: string; at: string }> };
+    expect(entries.map((e) => e.mode)).toEqual(["off", "read-only", "maintenance"]);
+    expect(entries[0]).toMatchObject({ action: "off", scope: site, ip: "203.0.113.7", userAgent: "curl/8.5" });
+    expect(Date.parse(entries[0]!.at)).toBeGreaterThan(Date.parse(entries[2]!.at));
+  });
+
+  it("does not log refused changes", async () => {
+    const site = freshSite();
+    await admin(site, "/on", { body: { retryAfter: -1 } });
+    const { entries } = (await (await admin(site, "/log")).json()) as { entries: unknown[] };
+    expect(entries).toEqual([]);
+  });
+
+  it("honours limit and rejects a bad one", async () => {
+    const site = freshSite();
+    await admin(site, "/on", { method: "POST" });
+    await admin(site, "/off", { method: "POST" });
+    const { entries } = (await (await admin(site, "/log?limit=1")).json()) as { entries: unknown[] };
+    expect(entries).toHaveLength(1);
+    expect((await admin(site, "/log?limit=abc")).status).toBe(400);
+  });
+});
