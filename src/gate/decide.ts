@@ -1,7 +1,7 @@
 // The request decision: a pure function of plain facts, the site's policy and
 // the time. Every behaviour of the gate is specified (and tested) here.
 import { ipMatches } from "../allow/ip";
-import { normalisePath, pathMatches } from "../allow/path";
+import { pathMatches } from "../allow/path";
 import type { Policy } from "./policy";
 import { phaseAt } from "./window";
 
@@ -37,7 +37,7 @@ export function decide(facts: RequestFacts, policy: Policy, now: number): Decisi
     case "ended":
       return { action: "pass", reason: "ended", announce: false };
   }
-  if (isAllowedPath(facts.path, policy)) return { action: "pass", reason: "allow-path", announce: false };
+  if (pathMatches(facts.path, policy.pathPatterns)) return { action: "pass", reason: "allow-path", announce: false };
   if (facts.ip !== null && ipMatches(facts.ip, policy.ipRules)) {
     return { action: "pass", reason: "allow-ip", announce: false };
   }
@@ -52,10 +52,4 @@ export function decide(facts: RequestFacts, policy: Policy, now: number): Decisi
 /** True when a decision blocks the request, so a bypass cookie is worth checking. */
 export function isBlocked(decision: Decision): boolean {
   return decision.action !== "pass";
-}
-
-function isAllowedPath(rawPath: string, policy: Policy): boolean {
-  if (policy.pathPatterns.length === 0) return false;
-  const path = normalisePath(rawPath);
-  return path !== null && pathMatches(path, policy.pathPatterns);
 }

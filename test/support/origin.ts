@@ -22,9 +22,8 @@ export function patternBytes(start: number, length: number): Buffer {
   return buf;
 }
 
-export const HTML_PAGE =
-  "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Origin</title></head>" +
-  "<body><h1>Hello from the origin</h1><p>Fresh food, delivered.</p></body></html>";
+export { HTML_PAGE } from "./fixtures.ts";
+import { HTML_PAGE } from "./fixtures.ts";
 
 function sha256(chunks: Buffer[]): string {
   const h = createHash("sha256");

@@ -1,6 +1,6 @@
 // The gate in the real Workers runtime, with real local KV and a real origin.
 import { describe, expect, it } from "vitest";
-import { HTML_PAGE } from "../support/origin";
+import { HTML_PAGE } from "../support/fixtures";
 import { freshSite, putDoc, send, testEnv, type Echo } from "./helpers";
 
 describe("maintenance off: passthrough", () => {
