@@ -4,7 +4,7 @@ import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   test: {
-    include: ["test/e2e/**/*.test.ts"],
+    include: ["test/e2e/**/*.test.ts", "test/cli/**/*.test.ts"],
     environment: "node",
     testTimeout: 60_000,
     hookTimeout: 90_000,
