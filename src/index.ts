@@ -1,12 +1,39 @@
 // Pitstop's entry point: admin paths go to the admin API, everything else
-// through the gate. See DESIGN.md in the team's shared folder and README.md.
+// through the gate; the cron trigger announces windows that start or end by
+// the clock. See README.md and DESIGN.md in the team's shared folder.
 import type { Hono } from "hono";
 import { buildAdminApp, type AdminEnv } from "./admin/api";
+import { onChange } from "./admin/commit";
+import { hasValidBypassCookie, signOutHeaders } from "./bypass/cookie";
 import { ConfigError, getConfig, type Bindings, type Config } from "./config";
-import { handleGate } from "./gate/handle";
+import { handleGate, type GateHooks } from "./gate/handle";
 import { logEvent } from "./log";
+import { announceChange, sweepWindows } from "./webhooks/events";
 
-let adminApp: { config: Config; app: Hono<AdminEnv> } | undefined;
+let built: { config: Config; admin: Hono<AdminEnv>; hooks: GateHooks } | undefined;
+
+/** Built once per configuration (that is, once per isolate). */
+function parts(config: Config) {
+  if (built?.config !== config) {
+    built = {
+      config,
+      admin: buildAdminApp(config),
+      hooks: {
+        hasBypass: (request, site, policy, now, env) => hasValidBypassCookie(request, site, policy, env.BYPASS_SECRET, now),
+        maintenanceHeaders: () => signOutHeaders(config),
+      },
+    };
+  }
+  return built;
+}
+
+onChange((c, event) => {
+  c.executionCtx.waitUntil(
+    announceChange(c.env, c.get("config"), event.scope, event.kind, event.after, event.actor, Date.now()).catch((err) =>
+      logEvent("error", "webhook.failed", { reason: err instanceof Error ? err.message : String(err) }),
+    ),
+  );
+});
 
 export default {
   async fetch(request: Request, env: Bindings, ctx: ExecutionContext): Promise<Response> {
@@ -17,11 +44,15 @@ export default {
       return configFault(err, request);
     }
     const url = new URL(request.url);
-    if (isAdminPath(url.pathname, config.adminPrefix)) {
-      if (adminApp?.config !== config) adminApp = { config, app: buildAdminApp(config) };
-      return adminApp.app.fetch(request, env, ctx);
-    }
-    return handleGate(request, url, env, ctx, config, {});
+    const { admin, hooks } = parts(config);
+    if (isAdminPath(url.pathname, config.adminPrefix)) return admin.fetch(request, env, ctx);
+    return handleGate(request, url, env, ctx, config, hooks);
+  },
+
+  async scheduled(controller: ScheduledController, env: Bindings, ctx: ExecutionContext): Promise<void> {
+    const config = getConfig(env);
+    if (config.webhookUrls.length === 0) return;
+    ctx.waitUntil(sweepWindows(env, config, controller.scheduledTime));
   },
 } satisfies ExportedHandler<Bindings>;
 

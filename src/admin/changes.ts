@@ -1,7 +1,9 @@
 // How each admin call turns the current document into the next one. Pure:
 // the routes do the reading, writing and logging.
-import type { FieldError, OnInput, StateDoc } from "../state/schema";
+import { parseIpRule } from "../allow/ip";
+import { parsePathPattern } from "../allow/path";
 import { phaseAt } from "../gate/window";
+import type { FieldError, OnInput, StateDoc } from "../state/schema";
 
 /** Clock skew tolerated for times "now" sent by a client. */
 export const SKEW_MS = 5 * 60 * 1000;
@@ -16,7 +18,7 @@ export type Change = { ok: true; doc: StateDoc } | { ok: false; error: FieldErro
 export function switchOn(current: StateDoc, input: OnInput, mode: "maintenance" | "read-only", now: number): Change {
   const startsAt = input.startsAt ?? null;
   const endsAt = input.endsAt ?? null;
-  const problem = checkWindow(startsAt, endsAt, input.announceFrom ?? null, input.autoEnd ?? false, now);
+  const problem = checkWindow(startsAt, endsAt, input.announceFrom ?? null, input.autoEnd ?? false, now) ?? checkAllow(input.allow);
   if (problem) return { ok: false, error: problem };
   return {
     ok: true,
@@ -50,6 +52,25 @@ export function transition(before: StateDoc | null, after: StateDoc, now: number
   if ((is === "pending" || is === "announced") && !(was === "pending" || was === "announced")) return "scheduled";
   if ((was === "pending" || was === "announced") && is === "off") return "cancelled";
   return "updated";
+}
+
+/** Allowlist entries are parsed when written, so a bad one is refused naming the entry. */
+export function checkAllow(allow: { ips: string[]; paths: string[] } | undefined): FieldError | null {
+  if (!allow) return null;
+  const lists: Array<["ips" | "paths", (entry: string) => unknown]> = [
+    ["ips", parseIpRule],
+    ["paths", parsePathPattern],
+  ];
+  for (const [key, parse] of lists) {
+    for (const [i, entry] of allow[key].entries()) {
+      try {
+        parse(entry);
+      } catch (err) {
+        return { field: `allow.${key}.${i}`, message: err instanceof Error ? err.message : String(err) };
+      }
+    }
+  }
+  return null;
 }
 
 function checkWindow(startsAt: string | null, endsAt: string | null, announceFrom: string | null, autoEnd: boolean, now: number): FieldError | null {

@@ -12,7 +12,7 @@ import type { Policy } from "./policy";
 
 export interface GateHooks {
   /** Verifies a bypass cookie; only called when the site is not off. */
-  hasBypass?: (request: Request, site: string, policy: Policy, now: number) => Promise<boolean>;
+  hasBypass?: (request: Request, site: string, policy: Policy, now: number, env: Bindings) => Promise<boolean>;
   /** Rewrites an origin response during an announced window (the banner). */
   announce?: (response: Response, request: Request, policy: Policy, now: number) => Response;
   /** Extra headers on the maintenance response (sign-out cookies). */
@@ -46,7 +46,7 @@ export async function handleGate(
     bypass: false,
   };
   let decision: Decision = decide(facts, policy, now);
-  if (decision.action !== "pass" && hooks.hasBypass && (await hooks.hasBypass(request, site, policy, now))) {
+  if (decision.action !== "pass" && hooks.hasBypass && (await hooks.hasBypass(request, site, policy, now, env))) {
     decision = decide({ ...facts, bypass: true }, policy, now);
   }
 

@@ -29,7 +29,7 @@ export const PAGES: Record<PageKind, PageCopy> = {
   "read-only": {
     template: "read-only.html",
     status: 503,
-    title: "This site is read-only for maintenance",
+    title: "Your change wasn't saved",
     defaultMessage: "This site is read-only for maintenance; your change was not saved.",
     problemType: "urn:pitstop:read-only",
   },

@@ -40,7 +40,7 @@ const allowList = v.pipe(
 
 export const AllowSchema = v.strictObject(
   { ips: v.optional(allowList, []), paths: v.optional(allowList, []) },
-  (issue) => `unknown field "${String(issue.input === undefined ? issue.expected : issue.received)}"`,
+  () => "unknown field",
 );
 
 /** A site's state as stored under `site:<hostname>` or `site:*`. */
@@ -71,7 +71,7 @@ export const ScopeSchema = v.pipe(
   ),
 );
 
-const unknownField = (issue: v.StrictObjectIssue) => `unknown field`;
+const unknownField = () => "unknown field";
 
 /** Body of POST /on, /read-only and /schedule. Every field is optional. */
 export const OnInputSchema = v.strictObject(
@@ -89,6 +89,12 @@ export const OnInputSchema = v.strictObject(
   unknownField,
 );
 export type OnInput = v.InferOutput<typeof OnInputSchema>;
+
+/** Body of POST /allow: replaces the lists it names. */
+export const AllowInputSchema = v.strictObject(
+  { ips: v.optional(allowList), paths: v.optional(allowList), scope: v.optional(ScopeSchema) },
+  unknownField,
+);
 
 /** Body of POST /off, DELETE /schedule and other scope-only calls. */
 export const ScopeOnlySchema = v.strictObject({ scope: v.optional(ScopeSchema) }, unknownField);
@@ -121,8 +127,7 @@ export function validate<S extends v.GenericSchema>(
   const result = v.safeParse(schema, input, { abortPipeEarly: true });
   if (result.success) return { ok: true, value: result.output };
   const issue = result.issues[0];
-  let field = v.getDotPath(issue) ?? "body";
-  // For an unknown key, valibot's path ends at that key; name it plainly.
+  const field = v.getDotPath(issue) ?? "body";
   return { ok: false, error: { field, message: issue.message } };
 }
 

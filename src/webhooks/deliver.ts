@@ -1,0 +1,128 @@
+// Webhook delivery: a JSON event per change, signed Stripe-style with
+// WEBHOOK_SECRET (Pitstop-Signature: t=<unix>,v1=<hex HMAC-SHA256 of "t.body">),
+// retried with backoff inside waitUntil, never blocking the admin call.
+import type { Bindings, Config } from "../config";
+import { logEvent } from "../log";
+import type { StateDoc } from "../state/schema";
+
+export type EventType = "maintenance.scheduled" | "maintenance.started" | "maintenance.ended" | "maintenance.cancelled";
+
+export interface PitstopEvent {
+  id: string;
+  type: EventType;
+  at: string;
+  site: string;
+  mode: StateDoc["mode"];
+  message: string | null;
+  window: { startsAt: string | null; endsAt: string | null; announceFrom: string | null; autoEnd: boolean };
+  actor: string;
+  /** Slack-compatible summary, so a chat webhook URL works as is. */
+  text: string;
+}
+
+export function buildEvent(type: EventType, site: string, doc: StateDoc, actor: string, now: number): PitstopEvent {
+  return {
+    id: crypto.randomUUID(),
+    type,
+    at: new Date(now).toISOString(),
+    site,
+    mode: doc.mode,
+    message: doc.message,
+    window: { startsAt: doc.startsAt, endsAt: doc.endsAt, announceFrom: doc.announceFrom, autoEnd: doc.autoEnd },
+    actor,
+    text: summary(type, site, doc),
+  };
+}
+
+/** Retry delays after the first attempt: 1 s, then 3 s (all within waitUntil's budget). */
+const RETRY_DELAYS_MS = [1000, 3000];
+const ATTEMPT_TIMEOUT_MS = 5000;
+export const STATUS_KEY = "webhook:status";
+
+export async function deliver(env: Bindings, config: Config, event: PitstopEvent, delays: number[] = RETRY_DELAYS_MS): Promise<void> {
+  if (config.webhookUrls.length === 0) return;
+  const body = JSON.stringify(event);
+  const signature = env.WEBHOOK_SECRET ? await sign(env.WEBHOOK_SECRET, body, Math.floor(Date.now() / 1000)) : null;
+  await Promise.all(config.webhookUrls.map((url) => deliverOne(env, url, event, body, signature, delays)));
+}
+
+async function deliverOne(env: Bindings, url: URL, event: PitstopEvent, body: string, signature: string | null, delays: number[]): Promise<void> {
+  let failure = "";
+  for (let attempt = 0; attempt <= delays.length; attempt++) {
+    if (attempt > 0) await new Promise((r) => setTimeout(r, delays[attempt - 1]));
+    try {
+      const res = await fetch(url, {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          "user-agent": "pitstop-webhooks/1",
+          "pitstop-event": event.type,
+          ...(signature ? { "pitstop-signature": signature } : {}),
+        },
+        body,
+        signal: AbortSignal.timeout(ATTEMPT_TIMEOUT_MS),
+      });
+      await res.body?.cancel();
+      if (res.ok) {
+        logEvent("info", "webhook.delivered", { host: url.host, event: event.type, attempts: attempt + 1 });
+        await recordStatus(env, { lastSuccess: { at: new Date().toISOString(), host: url.host, event: event.type } });
+        return;
+      }
+      failure = `HTTP ${res.status}`;
+      // A 4xx other than 408/429 will not get better by retrying.
+      if (res.status < 500 && res.status !== 408 && res.status !== 429) break;
+    } catch (err) {
+      failure = err instanceof Error ? err.message : String(err);
+    }
+  }
+  logEvent("error", "webhook.failed", { host: url.host, event: event.type, reason: failure });
+  await recordStatus(env, { lastFailure: { at: new Date().toISOString(), host: url.host, event: event.type, reason: failure } });
+}
+
+/** Stripe-style: HMAC-SHA256 over "<timestamp>.<body>", hex. */
+export async function sign(secret: string, body: string, timestamp: number): Promise<string> {
+  const key = await crypto.subtle.importKey("raw", new TextEncoder().encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+  const mac = await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(`${timestamp}.${body}`));
+  const hex = [...new Uint8Array(mac)].map((b) => b.toString(16).padStart(2, "0")).join("");
+  return `t=${timestamp},v1=${hex}`;
+}
+
+interface DeliveryStatus {
+  lastSuccess?: { at: string; host: string; event: string };
+  lastFailure?: { at: string; host: string; event: string; reason: string };
+}
+
+async function recordStatus(env: Bindings, update: DeliveryStatus): Promise<void> {
+  try {
+    const current = (await env.MAINTENANCE.get<DeliveryStatus>(STATUS_KEY, "json")) ?? {};
+    await env.MAINTENANCE.put(STATUS_KEY, JSON.stringify({ ...current, ...update }));
+  } catch {
+    // Status is best effort; the log line above already tells the story.
+  }
+}
+
+/** For GET /status: hosts only (webhook URLs often embed secrets), and the last outcome. */
+export async function webhookStatus(env: Bindings, config: Config) {
+  let last: DeliveryStatus = {};
+  try {
+    last = (await env.MAINTENANCE.get<DeliveryStatus>(STATUS_KEY, "json")) ?? {};
+  } catch {
+    // reported as unknown
+  }
+  return { targets: config.webhookUrls.map((u) => u.host), signed: Boolean(env.WEBHOOK_SECRET), ...last };
+}
+
+function summary(type: EventType, site: string, doc: StateDoc): string {
+  const what = doc.mode === "read-only" ? "read-only maintenance" : "maintenance";
+  const note = doc.message ? `: ${doc.message}` : "";
+  switch (type) {
+    case "maintenance.scheduled":
+      return `🗓️ ${site}: ${what} scheduled from ${doc.startsAt}${doc.endsAt ? ` until ${doc.endsAt}` : ""}${note}`;
+    case "maintenance.started":
+      return `🔧 ${site} is now in ${what}${doc.endsAt ? ` (expected back ${doc.endsAt})` : ""}${note}`;
+    case "maintenance.ended":
+      return `✅ ${site} is back up`;
+    case "maintenance.cancelled":
+      return `↩️ ${site}: scheduled maintenance cancelled`;
+  }
+}
