@@ -1,7 +1,8 @@
 // The admin API under ADMIN_PREFIX: JSON in and out, bearer auth, plus the
 // public GET /status.json and GET /bypass. Nothing under the prefix ever
 // reaches the origin.
-import { Hono, type Context } from "hono";
+import type { Context } from "hono";
+import { Hono } from "hono/tiny";
 import { bodyLimit } from "hono/body-limit";
 import { bypassPrivateRoutes, bypassPublicRoutes, bypassStatus } from "../bypass/routes";
 import type { Bindings, Config } from "../config";
