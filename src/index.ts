@@ -4,6 +4,7 @@
 import type { Hono } from "hono";
 import { buildAdminApp, type AdminEnv } from "./admin/api";
 import { onChange } from "./admin/commit";
+import { announceBanner } from "./banner/inject";
 import { hasValidBypassCookie, signOutHeaders } from "./bypass/cookie";
 import { ConfigError, getConfig, type Bindings, type Config } from "./config";
 import { handleGate, type GateHooks } from "./gate/handle";
@@ -21,6 +22,7 @@ function parts(config: Config) {
       hooks: {
         hasBypass: (request, site, policy, now, env) => hasValidBypassCookie(request, site, policy, env.BYPASS_SECRET, now),
         maintenanceHeaders: () => signOutHeaders(config),
+        announce: (response, request, policy, now) => announceBanner(response, request, policy, now, config),
       },
     };
   }

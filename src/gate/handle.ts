@@ -52,8 +52,12 @@ export async function handleGate(
 
   switch (decision.action) {
     case "pass": {
-      const response = await toOrigin(request, url, env, config, policy, now);
-      return decision.announce && hooks.announce ? hooks.announce(response, request, policy, now) : response;
+      if (!decision.announce || !hooks.announce) return toOrigin(request, url, env, config, policy, now);
+      // While a banner is due, ask for the full page: a 304 would leave the
+      // visitor's cached copy (without the banner, or with a stale one) in place.
+      const fresh = withoutConditionals(request);
+      const response = await toOrigin(fresh, url, env, config, policy, now);
+      return hooks.announce(response, fresh, policy, now);
     }
     case "refuse-write":
       // The body is never read: refusing without touching the stream lets the
@@ -103,4 +107,14 @@ async function toOrigin(
 
 function originDown(request: Request, env: Bindings, config: Config, policy: Policy, now: number): Promise<Response> {
   return renderPage({ kind: "origin-down", audience: audienceOf(request.headers), method: request.method, policy, config, env, now });
+}
+
+function withoutConditionals(request: Request): Request {
+  if (request.method !== "GET" || (!request.headers.has("if-none-match") && !request.headers.has("if-modified-since"))) {
+    return request;
+  }
+  const headers = new Headers(request.headers);
+  headers.delete("if-none-match");
+  headers.delete("if-modified-since");
+  return new Request(request, { headers });
 }

@@ -5,7 +5,7 @@ import { createHash } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Socket } from "node:net";
-import { gzipSync } from "node:zlib";
+import { brotliCompressSync, deflateSync, gzipSync } from "node:zlib";
 
 export interface Origin {
   url: string;
@@ -30,6 +30,9 @@ function sha256(chunks: Buffer[]): string {
   for (const c of chunks) h.update(c);
   return h.digest("hex");
 }
+
+/** Webhook deliveries received, oldest first (see /hooks/ and /hooks-log). */
+const hooks: Array<{ path: string; headers: Record<string, string>; body: string }> = [];
 
 async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
   const url = new URL(req.url ?? "/", "http://origin.local");
@@ -70,6 +73,21 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
     res.end(`origin says ${code}: internal detail that must not leak`);
     return;
   }
+  if (path.startsWith("/hooks/")) {
+    // A webhook receiver: records what arrived; /hooks/fail always answers 500.
+    let body = "";
+    for await (const chunk of req) body += chunk;
+    hooks.push({ path, headers: req.headers as Record<string, string>, body });
+    res.writeHead(path === "/hooks/fail" ? 500 : 200, { "content-type": "text/plain" });
+    res.end("ok");
+    return;
+  }
+  if (path === "/hooks-log") {
+    const prefix = url.searchParams.get("path") ?? "";
+    res.writeHead(200, { "content-type": "application/json" });
+    res.end(JSON.stringify(hooks.filter((h) => h.path.startsWith(prefix))));
+    return;
+  }
   if (path === "/download") {
     // Streamed in 64 KiB chunks with back-pressure: never held in memory whole.
     const size = Number(url.searchParams.get("bytes") ?? 1024);
@@ -95,6 +113,8 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
     return;
   }
 
+  if (path.startsWith("/banner/") && bannerRoute(path, url, res)) return;
+
   // Default: echo what arrived, hashing the body as it streams in.
   const chunks: Buffer[] = [];
   let length = 0;
@@ -113,6 +133,89 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
   };
   res.writeHead(200, { "content-type": "application/json", "x-origin": "test-origin" });
   res.end(JSON.stringify(echo));
+}
+
+/** Page kinds the banner must, or must not, be injected into (test/worker/banner.test.ts). */
+const BANNER_PAGE =
+  "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Shop</title></head>" +
+  "<body class=\"home\"><main><h1>Fresh food</h1><p>Caf\u00e9 &amp; deli, \u2713 delivered.</p></main></body></html>";
+
+function bannerRoute(path: string, url: URL, res: ServerResponse): boolean {
+  const html = (status: number, body: string | Buffer, headers: Record<string, string | string[]> = {}) => {
+    const bytes = typeof body === "string" ? Buffer.from(body) : body;
+    res.writeHead(status, { "content-type": "text/html; charset=utf-8", "content-length": bytes.length, ...headers });
+    res.end(bytes);
+  };
+  switch (path) {
+    case "/banner/page":
+      html(200, BANNER_PAGE, {
+        "set-cookie": ["a=1; Path=/; HttpOnly", "b=2; Path=/; Secure", "c=3; Path=/shop; Max-Age=60"],
+        "cache-control": "private, max-age=0",
+        "x-page": "kept",
+      });
+      return true;
+    case "/banner/image.png": {
+      const png = Buffer.from("89504e470d0a1a0a0000000d4948445200000001000000010806000000", "hex");
+      res.writeHead(200, { "content-type": "image/png", "content-length": png.length });
+      res.end(png);
+      return true;
+    }
+    case "/banner/attachment":
+      html(200, BANNER_PAGE, { "content-disposition": 'attachment; filename="report.html"' });
+      return true;
+    case "/banner/not-found":
+      html(404, BANNER_PAGE);
+      return true;
+    case "/banner/no-body":
+      html(200, "<!doctype html><title>Bare</title><p>No body tag at all.</p>");
+      return true;
+    case "/banner/two-bodies":
+      html(200, "<!doctype html><html><body><p>a</p><body class=\"again\"><p>b</p></body></html>");
+      return true;
+    case "/banner/gzip":
+      html(200, gzipSync(Buffer.from(BANNER_PAGE)), { "content-encoding": "gzip" });
+      return true;
+    case "/banner/br":
+      html(200, brotliCompressSync(Buffer.from(BANNER_PAGE)), { "content-encoding": "br" });
+      return true;
+    case "/banner/deflate":
+      html(200, deflateSync(Buffer.from(BANNER_PAGE)), { "content-encoding": "deflate" });
+      return true;
+    case "/banner/utf16":
+      html(200, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(BANNER_PAGE, "utf16le")]), {
+        "content-type": "text/html; charset=utf-16",
+      });
+      return true;
+    case "/banner/csp":
+      html(200, BANNER_PAGE, {
+        "content-security-policy": "default-src 'self'; script-src 'self' 'nonce-r4nd0m+/=='; style-src 'self' 'nonce-st7le'",
+      });
+      return true;
+    case "/banner/big": {
+      // A large page streamed in 16 KiB writes with back-pressure: never held whole.
+      const kb = Number(url.searchParams.get("kb") ?? 512);
+      res.writeHead(200, { "content-type": "text/html; charset=utf-8" });
+      res.write("<!doctype html><html><head><title>big</title></head><body>");
+      let i = 0;
+      const pump = () => {
+        while (i < kb) {
+          const ok = res.write(bigHtmlChunk(i++));
+          if (!ok) return void res.once("drain", pump);
+        }
+        res.end("</body></html>");
+      };
+      pump();
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
+/** 1 KiB of deterministic HTML (the i-th piece of /banner/big). */
+function bigHtmlChunk(i: number): string {
+  const head = `<p id="p${i}">`;
+  return head + "x".repeat(1024 - head.length - 4) + "</p>";
 }
 
 /** Minimal RFC 6455 server handshake plus a one-frame echo: enough to prove upgrades pass. */

@@ -1,0 +1,111 @@
+// The banner on the live site: the gate's `announce` hook. While a window is
+// announced (from announceFrom until startsAt), or while read-only mode lets
+// reads through, origin HTML pages get the banner prepended to <body> as they
+// stream past. Nothing is buffered, and every response that is not plainly a
+// full HTML page (or that HTMLRewriter could not read safely) passes untouched.
+//
+// A page without a <body> start tag gets no banner: browsers infer the body,
+// but a streaming rewriter has no tag to attach to, and guessing would risk
+// putting markup inside <head>.
+import type { Config } from "../config";
+import type { Policy } from "../gate/policy";
+import { phaseAt } from "../gate/window";
+import { logEvent, rateLimited } from "../log";
+import { cspNonces } from "./csp";
+import { renderBanner, withNonces, type BannerKind, type BannerMarkup } from "./markup";
+
+/**
+ * Returns the response with the banner streamed into it, or the very same
+ * response when the banner does not apply: banner off in config, not a GET,
+ * not a 200 text/html page, a download, a WebSocket, a content encoding the
+ * runtime does not decode, or no announcement in force at `now`.
+ */
+export function announceBanner(response: Response, request: Request, policy: Policy, now: number, config: Config): Response {
+  if (!config.banner || request.method !== "GET" || !isRewritable(response)) return response;
+  const markup = bannerFor(policy, now, config);
+  if (markup === null) return response;
+  const csp = response.headers.get("content-security-policy");
+  const html = csp === null ? markup.html : withNonces(markup, cspNonces(csp));
+
+  let rewritten: Response;
+  try {
+    // Throws before touching the body when the charset is not ASCII-compatible
+    // (UTF-16, for example); the original response is then still whole.
+    rewritten = new HTMLRewriter().on("body", prependOnce(html)).transform(response);
+  } catch (err) {
+    skipLog("transform", now, (suppressed) =>
+      logEvent("warn", "render.fault", {
+        what: "banner skipped",
+        reason: err instanceof Error ? err.message : String(err),
+        suppressed,
+      }),
+    );
+    return response;
+  }
+  // The length changes. workerd already drops it here; make sure on every version.
+  rewritten.headers.delete("content-length");
+  // The origin's validators describe the page without the banner: a browser
+  // revalidating with them after the window would get a 304 and keep showing
+  // a stale banner. The gate also strips conditional headers while announcing.
+  rewritten.headers.delete("etag");
+  rewritten.headers.delete("last-modified");
+  return rewritten;
+}
+
+const skipLog = rateLimited(60_000);
+
+/**
+ * A plain 200 HTML page that the runtime hands over decoded. workerd decodes
+ * gzip and br bodies for HTMLRewriter (and re-encodes on the way out); any
+ * other coding, such as deflate, would reach it compressed.
+ */
+function isRewritable(response: Response): boolean {
+  if (response.status !== 200 || response.webSocket) return false;
+  const headers = response.headers;
+  const type = headers.get("content-type");
+  if (type === null || !/^\s*text\/html\s*(;|$)/i.test(type)) return false;
+  if (/^\s*attachment\b/i.test(headers.get("content-disposition") ?? "")) return false;
+  const coding = headers.get("content-encoding");
+  return coding === null || /^\s*(identity|gzip|br)?\s*$/i.test(coding);
+}
+
+/**
+ * A fresh handler per response: it must stay trivial (a throw would truncate
+ * the page) and prepend only once, even if malformed HTML has two <body> tags.
+ */
+function prependOnce(html: string): HTMLRewriterElementContentHandlers {
+  let done = false;
+  return {
+    element(el) {
+      if (done) return;
+      done = true;
+      el.prepend(html, { html: true });
+    },
+  };
+}
+
+// ---- markup, rendered once per policy ------------------------------------------
+
+interface Rendered {
+  config: Config;
+  scheduled?: BannerMarkup;
+  readOnly?: BannerMarkup;
+}
+
+/** Policies are recompiled whenever the state changes, so the banner follows them. */
+const rendered = new WeakMap<Policy, Rendered>();
+
+function bannerFor(policy: Policy, now: number, config: Config): BannerMarkup | null {
+  const doc = policy.doc;
+  if (doc === null) return null;
+  const phase = phaseAt(doc, now);
+  let kind: BannerKind;
+  if (phase.kind === "announced") kind = "scheduled";
+  else if (phase.kind === "active" && phase.mode === "read-only") kind = "read-only";
+  else return null;
+
+  let entry = rendered.get(policy);
+  if (entry?.config !== config) rendered.set(policy, (entry = { config }));
+  const slot = kind === "scheduled" ? "scheduled" : "readOnly";
+  return (entry[slot] ??= renderBanner(doc, kind, config.bannerCss));
+}
