@@ -161,12 +161,14 @@ export class AdminClient {
       headers["content-type"] = "application/json";
       payload = JSON.stringify(options.body); // undefined fields drop out here
     }
-    const signals = [AbortSignal.timeout(TIMEOUT_MS), ...(options.signal ? [options.signal] : [])];
+    const timeout = AbortSignal.timeout(TIMEOUT_MS);
+    // AbortSignal.any arrived in Node 20.3; without it, a caller's signal wins over the timeout.
+    const signal = !options.signal ? timeout : typeof AbortSignal.any === "function" ? AbortSignal.any([timeout, options.signal]) : options.signal;
     const request = `${method} ${url.href}`;
 
     let res: Response;
     try {
-      res = await fetch(url, { method, headers, body: payload, redirect: "manual", signal: AbortSignal.any(signals) });
+      res = await fetch(url, { method, headers, body: payload, redirect: "manual", signal });
     } catch (err) {
       if (options.signal?.aborted) throw err;
       throw new NetworkError(url.href, describeFetchError(err));

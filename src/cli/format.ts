@@ -88,7 +88,7 @@ export function statusRows(status: AdminStatus, now: Date): Array<[string, strin
     ["Auto-end", doc?.autoEnd && e.phase !== "off" ? "yes, it ends by itself at the end time" : null],
     ["Banner from", e.phase === "scheduled" ? when(e.announceFrom, now) : null],
     ["Retry-After", e.retryAfter !== null ? `${e.retryAfter} s (${formatDuration(e.retryAfter)})` : null],
-    ["Changed", e.updatedAt ? `${when(e.updatedAt, now)}${e.updatedBy ? ` by ${e.updatedBy}` : ""}` : null],
+    ["Changed", e.updatedAt ? `${when(e.updatedAt, now)}${e.updatedBy ? `, by ${e.updatedBy}` : ""}` : null],
     ["Source", source],
     ["Allowed IPs", status.allow.ips.length ? status.allow.ips.join(", ") : "none"],
     ["Allowed paths", status.allow.paths.length ? status.allow.paths.join(", ") : "none"],

@@ -19,7 +19,7 @@ export function progress(stream: NodeJS.WriteStream, label: string): Progress {
     let frame = 0;
     const draw = () => {
       const text = `${FRAMES[frame++ % FRAMES.length]} ${label} ${formatElapsed(Date.now() - started)}${detail ? ` (${detail})` : ""}`;
-      stream.write(`\r\x1b[K${text.slice(0, Math.max(10, (stream.columns ?? 80) - 1))}`);
+      stream.write(`\r\x1b[K${text.slice(0, Math.max(10, (stream.columns || 80) - 1))}`);
     };
     draw();
     const timer = setInterval(draw, 80);

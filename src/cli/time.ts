@@ -33,11 +33,10 @@ export function parseDuration(input: string): number {
 
 export interface ParseTimeOptions {
   now: Date;
-  /**
-   * What relative forms count from: "+1h" is an hour after `base`, and a
-   * clock time is its next occurrence after `base`. Defaults to `now`.
-   */
+  /** What "+1h" and "-2h" count from. Defaults to `now`. */
   base?: Date;
+  /** A clock time ("23:00") is its next occurrence after this. Defaults to `now`. */
+  clockAfter?: Date;
 }
 
 /**
@@ -45,8 +44,8 @@ export interface ParseTimeOptions {
  * - "now"
  * - ISO 8601 with a zone ("2026-05-01T22:00:00Z", "...+02:00"), or without
  *   one ("2026-05-01T22:00", "2026-05-01 22:00"), which means local time
- * - a clock time "23:00" or "23:00:30": the next such local time after the base
- *   (today, or tomorrow if it has already passed)
+ * - a clock time "23:00" or "23:00:30": the next such local time after
+ *   `clockAfter` (today, or tomorrow if it has already passed)
  * - "+45m", "+2h", "+1h30m", "+90s" after the base, or "-2h" before it
  */
 export function parseTime(input: string, options: ParseTimeOptions): Date {
@@ -69,9 +68,10 @@ export function parseTime(input: string, options: ParseTimeOptions): Date {
   if (clock) {
     const [h, m, sec] = [Number(clock[1]), Number(clock[2]), Number(clock[3] ?? 0)];
     if (h > 23 || m > 59 || sec > 59) throw new TimeError(`"${input}" is not a clock time (00:00 to 23:59)`);
-    const sameDay = new Date(base.getFullYear(), base.getMonth(), base.getDate(), h, m, sec);
-    if (sameDay.getTime() > base.getTime()) return sameDay;
-    return new Date(base.getFullYear(), base.getMonth(), base.getDate() + 1, h, m, sec);
+    const after = options.clockAfter ?? options.now;
+    const sameDay = new Date(after.getFullYear(), after.getMonth(), after.getDate(), h, m, sec);
+    if (sameDay.getTime() > after.getTime()) return sameDay;
+    return new Date(after.getFullYear(), after.getMonth(), after.getDate() + 1, h, m, sec);
   }
 
   const iso = /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?)?\s*([Zz]|[+-]\d{2}(?::?\d{2})?)?$/.exec(s);
@@ -140,8 +140,9 @@ export function formatLocalCompact(date: Date): string {
 
 /** "45 min", "1 h 30 min", "2 d 3 h", "90 s" → "1 min 30 s". Rounded to what a person needs. */
 export function formatDuration(seconds: number): string {
-  const s = Math.max(0, Math.round(seconds));
+  let s = Math.max(0, Math.round(seconds));
   if (s < 60) return `${s} s`;
+  if (s >= 600) s = Math.round(s / 60) * 60; // past ten minutes, seconds are noise
   const d = Math.floor(s / 86_400);
   const h = Math.floor((s % 86_400) / 3_600);
   const m = Math.floor((s % 3_600) / 60);
@@ -158,8 +159,9 @@ export function formatRelative(date: Date, now: Date): string {
   return diff > 0 ? `in ${formatDuration(diff)}` : `${formatDuration(-diff)} ago`;
 }
 
-/** "0.4 s", "12.3 s", "2 min 5 s": how long something took. */
+/** "40 ms", "12.3 s", "2 min 5 s": how long something took. */
 export function formatElapsed(ms: number): string {
+  if (ms < 1000) return `${Math.max(0, Math.round(ms))} ms`;
   if (ms < 60_000) return `${(Math.max(0, ms) / 1000).toFixed(1)} s`;
   return formatDuration(ms / 1000);
 }

@@ -1,0 +1,203 @@
+// The `pitstop` command line: noun, then verb (pitstop bypass revoke), as in
+// wrangler. Built to dist/pitstop.mjs by scripts/build-cli.mjs; see docs/cli.md.
+import { Command, CommanderError, Option, type OptionValues } from "commander";
+import * as commands from "./commands";
+import { EXIT } from "./errors";
+import { printer, reportError } from "./format";
+import { guard } from "./guard";
+import { VERSION } from "./version";
+
+const CONNECTION_HELP = `
+Connection (every command):
+  PITSTOP_URL      the site the worker runs on, e.g. https://example.org (or --url)
+  PITSTOP_TOKEN    the admin token, the worker's ADMIN_TOKEN secret (or --token-file FILE)
+  PITSTOP_PREFIX   the worker's ADMIN_PREFIX, if not /__maint`;
+
+const EXIT_HELP = `
+Exit codes:
+  0  done
+  1  usage: bad arguments, or no URL or token configured (nothing was sent)
+  2  the worker refused (4xx/5xx); its status and message are printed
+  3  the worker could not be reached; the URL and the cause are printed
+  4  guard: switched on, but not visible within --wait (the command was not run)
+  *  guard: the guarded command's own exit code (128+N when stopped by signal N)`;
+
+function examples(...lines: string[]): string {
+  return `\nExamples:\n${lines.map((l) => `  $ ${l}`).join("\n")}\n`;
+}
+
+/** --url, --token-file, ... on every command, so they can go anywhere after the verb. */
+function withConnection(cmd: Command): Command {
+  return cmd
+    .option("--url <url>", "the worker's site URL (default: $PITSTOP_URL)")
+    .option("--token-file <file>", "read the admin token from the first line of FILE (default: $PITSTOP_TOKEN)")
+    .addOption(new Option("--token <token>", "the admin token itself; refused without --insecure-token-flag (shell history, ps)"))
+    .addOption(new Option("--insecure-token-flag", "accept --token anyway"))
+    .addOption(new Option("--prefix <path>", "the worker's ADMIN_PREFIX (default: $PITSTOP_PREFIX or /__maint)").hideHelp())
+    .option("--scope <host>", 'the hostname to act on, or "*" for every site (default: the URL\'s host)');
+}
+
+export function buildProgram(setExit: (code: number) => void): Command {
+  const program = new Command("pitstop")
+    .description("Maintenance mode at the edge: switch a Pitstop worker on and off, mint bypass links, guard jobs.")
+    .version(VERSION, "-v, --version", "print the CLI's version")
+    .helpOption("-h, --help", "show help for a command")
+    .helpCommand("help [command]", "show help for a command")
+    .enablePositionalOptions()
+    .showHelpAfterError("(run with --help for usage)")
+    .configureOutput({
+      outputError: (text, write) => write(text.replace(/^error: /, "✘ Error: ")),
+    })
+    .exitOverride()
+    .addHelpText(
+      "after",
+      `${CONNECTION_HELP}
+${EXIT_HELP}
+${examples(
+  "export PITSTOP_URL=https://example.org PITSTOP_TOKEN=...",
+  "pitstop status",
+  'pitstop on --message "Back at 23:00" --until 23:00',
+  "pitstop guard -- ./migrate.sh",
+  "pitstop off",
+)}
+Run "pitstop <command> --help" for a command's options. Docs: docs/cli.md`,
+    );
+
+  const run =
+    <T extends OptionValues>(handler: (opts: T) => Promise<number>) =>
+    async (_: unknown, cmd: Command) =>
+      setExit(await handler(cmd.opts<T>()));
+
+  withConnection(program.command("status").description("show the maintenance state: mode, message, window, who changed it, allowlists"))
+    .option("--json", "print the admin API's JSON as is, for scripts")
+    .addHelpText("after", examples("pitstop status", "pitstop status --scope '*'", "pitstop status --json | jq .effective.mode"))
+    .action(run(commands.status));
+
+  withConnection(program.command("on").description("switch maintenance on now (visitors get the maintenance page)"))
+    .option("--read-only", "read-only mode instead: reads pass, writes get 503")
+    .option("--message <text>", "shown to visitors on the maintenance page")
+    .option("--until <time>", "when you expect to be back (shown to visitors, sets Retry-After): 23:00, +45m, ISO 8601")
+    .option("--auto-end", "end by itself at --until")
+    .option("--retry-after <duration>", "Retry-After when there is no --until: 300, 5m (default: 5m)")
+    .addHelpText(
+      "after",
+      examples(
+        'pitstop on --message "Upgrading the database" --until +45m',
+        "pitstop on --read-only --until 23:00",
+        "pitstop on --scope shop.example.org",
+      ),
+    )
+    .action(run(commands.on));
+
+  withConnection(program.command("off").description("switch maintenance off (also cancels a scheduled window)"))
+    .addHelpText("after", examples("pitstop off", "pitstop off --scope '*'"))
+    .action(run(commands.off));
+
+  const bypass = withConnection(
+    program.command("bypass").description("mint a signed link that lets one browser see the real site during maintenance"),
+  )
+    .option("--ttl <duration>", "how long the link and its cookie work: 15m, 2h, 900 (seconds)")
+    .option("--next <path>", "where the link lands after setting the cookie, e.g. /admin")
+    .option("--open", "also open the link in the default browser")
+    .option("--json", "print {url, expiresAt} as JSON")
+    .addHelpText("after", examples("pitstop bypass", "pitstop bypass --ttl 2h --next /checkout --open", "pitstop bypass revoke"))
+    .action(run(commands.bypass));
+  withConnection(bypass.command("revoke").description("make every bypass link and cookie issued so far stop working"))
+    .addHelpText("after", examples("pitstop bypass revoke"))
+    .action(run(commands.bypassRevoke));
+
+  withConnection(program.command("log").description("show the audit log (who changed what, when, from where), newest first"))
+    .option("--limit <n>", "how many entries (1 to 1000)", "20")
+    .option("--json", "print the admin API's JSON as is")
+    .addHelpText("after", examples("pitstop log", "pitstop log --limit 100 --scope '*'"))
+    .action(run(commands.log));
+
+  const schedule = withConnection(
+    program.command("schedule").description("schedule a maintenance window; a banner announces it on the site's pages beforehand"),
+  )
+    .option("--from <time>", "when it starts (required): 22:00, +2h, 2026-05-01T22:00+02:00")
+    .option("--until <time>", "when it should end: 23:00, or +1h (counted from --from)")
+    .option("--announce-from <time>", "when the banner appears (default: 24 h before): 12:00, or -2h (before --from)")
+    .option("--read-only", "a read-only window instead of full maintenance")
+    .option("--message <text>", "shown in the banner and on the maintenance page")
+    .option("--auto-end", "end by itself at --until (otherwise it stays on until pitstop off)")
+    .addHelpText(
+      "after",
+      examples(
+        'pitstop schedule --from 22:00 --until 23:00 --message "Database upgrade"',
+        "pitstop schedule --from 2026-05-01T22:00+02:00 --until +1h --announce-from -6h --auto-end",
+        "pitstop schedule cancel",
+      ),
+    )
+    .action(run(commands.schedule));
+  withConnection(schedule.command("cancel").description("cancel the scheduled window (the banner goes away)"))
+    .addHelpText("after", examples("pitstop schedule cancel"))
+    .action(run(commands.scheduleCancel));
+
+  withConnection(
+    program
+      .command("guard")
+      .description(
+        "switch maintenance on, wait until it is visible, run COMMAND, and switch off only if it succeeds\n" +
+          "(on failure or Ctrl-C, maintenance is left on and the command's exit code is passed through)",
+      )
+      .argument("<command...>", "the command and its arguments (put them after --)")
+      .passThroughOptions(),
+  )
+    .option("--read-only", "read-only mode instead of full maintenance")
+    .option("--message <text>", "shown to visitors; {} is replaced by the item with --each")
+    .option("--until <time>", "the expected end shown to visitors: 23:00, +30m (guard still switches off itself)")
+    .option("--each <file>", "run once per line of FILE (- for stdin), in order, stopping at the first failure; {} in the command, --scope and --message is replaced by the item (without {} in the command, the item is appended)")
+    .option("--wait <duration>", "how long to wait for the change to be visible before giving up", "2m")
+    .option("--no-wait", "do not wait for the change to be visible")
+    .addHelpText(
+      "after",
+      examples(
+        "pitstop guard -- ./migrate.sh --to v42",
+        'pitstop guard --read-only --message "Reindexing" -- npm run reindex',
+        "pitstop guard --each users.txt --scope {}.example.org -- ./reindex-user {}",
+        "xargs -I{} pitstop guard --scope {}.example.org -- ./reindex-user {} < users.txt",
+      ),
+    )
+    .action(async (command: string[], _opts: unknown, cmd: Command) => {
+      const opts = cmd.opts<commands.Scoped & { readOnly?: boolean; message?: string; until?: string; each?: string; wait: string | false }>();
+      const p = printer(process.stderr, process.stderr);
+      const waitMs = opts.wait === false ? false : commands.durationFlag("--wait", opts.wait) * 1000;
+      const until = opts.until === undefined ? undefined : commands.timeFlag("--until", opts.until, { now: new Date() });
+      const client = commands.connect(opts, p);
+      setExit(
+        await guard(
+          client,
+          { readOnly: Boolean(opts.readOnly), message: opts.message, scope: opts.scope, until, each: opts.each, waitMs, command },
+          p,
+        ),
+      );
+    });
+
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let code: number = EXIT.ok;
+  const program = buildProgram((c) => (code = c));
+  try {
+    await program.parseAsync(argv);
+    return code;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version end here with 0; usage errors were already printed.
+      return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    }
+    return reportError(printer(), err); // errors go to stderr whatever the command
+  }
+}
+
+main(process.argv).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`✘ Error: ${String(err)}\n`);
+    process.exitCode = 1;
+  },
+);
