@@ -3,7 +3,7 @@
 import { parseIpRule, type IpRule } from "../allow/ip";
 import { parsePathPattern, type PathPattern } from "../allow/path";
 import type { Config } from "../config";
-import type { StateDoc } from "../state/schema";
+import { emptyDoc, type StateDoc } from "../state/schema";
 
 export type PolicySource = "site" | "*" | "default" | "fail-closed";
 
@@ -23,20 +23,7 @@ export function compilePolicy(own: StateDoc | null, star: StateDoc | null, confi
 
 /** The policy used when no good state was ever read and FAIL_MODE is "closed". */
 export function failClosedPolicy(config: Config, now: number): Policy {
-  const doc: StateDoc = {
-    v: 1,
-    mode: "maintenance",
-    message: null,
-    retryAfter: 60,
-    startsAt: null,
-    endsAt: null,
-    announceFrom: null,
-    autoEnd: false,
-    allow: { ips: [], paths: [] },
-    bypassEpoch: 0,
-    updatedAt: new Date(now).toISOString(),
-    updatedBy: "pitstop (fail closed)",
-  };
+  const doc: StateDoc = { ...emptyDoc(new Date(now), "pitstop (fail closed)"), mode: "maintenance", retryAfter: 60 };
   return build(doc, "fail-closed", config);
 }
 
