@@ -15,7 +15,7 @@ import { webhookStatus } from "../webhooks/deliver";
 import { adminAuth } from "./auth";
 import { MAX_BODY_BYTES, readBody, resolveScope } from "./body";
 import { checkAllow, switchOff, switchOn } from "./changes";
-import { commit } from "./commit";
+import { commit, resetScope } from "./commit";
 import { errorBody } from "./errors";
 import { effectiveView, publicStatus } from "./views";
 
@@ -97,6 +97,16 @@ export function buildAdminApp(config: Config): Hono<AdminEnv> {
       const problem = checkAllow(allow);
       return problem ? { ok: false, error: problem } : { ok: true, doc: { ...doc, allow } };
     });
+  });
+
+  // A site's own document wins over "*", even one that says off. Deleting it
+  // makes the site follow "*" again (POST /off only writes an "off" document).
+  app.delete("/state", async (c) => {
+    const body = await readBody(c, ScopeOnlySchema);
+    if (!body.ok) return body.response;
+    const scope = resolveScope(c, body.value.scope);
+    if (!scope.ok) return scope.response;
+    return resetScope(c, scope.value);
   });
 
   bypassPrivateRoutes(app);

@@ -4,7 +4,7 @@ import type { Context } from "hono";
 import { logEvent } from "../log";
 import { stateCache } from "../state/cache";
 import { emptyDoc, type StateDoc } from "../state/schema";
-import { appendLog, readDoc, writeDoc, type AuditEntry } from "../state/store";
+import { appendLog, deleteDoc, readDoc, writeDoc, type AuditEntry } from "../state/store";
 import type { AdminEnv } from "./api";
 import { transition, type Change } from "./changes";
 import { errorBody } from "./errors";
@@ -79,6 +79,42 @@ export async function commit(
   return c.json({ ok: true, scope, transition: kind, state: after });
 }
 
+
+/**
+ * DELETE /state: forget a scope's own document. Revoked bypass links must stay
+ * revoked: if the site's epoch is ahead of the "*" document's, "*" is raised
+ * to it first (which can only revoke more, never less).
+ */
+export async function resetScope(c: Context<AdminEnv>, scope: string): Promise<Response> {
+  const kv = c.env.MAINTENANCE;
+  const config = c.get("config");
+  const stored = await readDoc(kv, scope);
+  if (stored.ok && stored.doc === null) {
+    return c.json(errorBody("not_found", `${scope} has no state document of its own.`), 404);
+  }
+  const ownEpoch = stored.ok ? (stored.doc?.bypassEpoch ?? 0) : 0;
+  let raisedStarEpoch = false;
+  try {
+    if (scope !== "*" && ownEpoch > 0) {
+      const star = await readDoc(kv, "*");
+      const starDoc = star.ok ? star.doc : null;
+      if ((starDoc?.bypassEpoch ?? 0) < ownEpoch) {
+        const now = new Date();
+        const raised: StateDoc = { ...(starDoc ?? emptyDoc(now, actorOf(c))), bypassEpoch: ownEpoch, updatedAt: now.toISOString(), updatedBy: actorOf(c) };
+        await writeDoc(kv, "*", raised);
+        stateCache.applyWrite("*", raised, config);
+        raisedStarEpoch = true;
+      }
+    }
+    await deleteDoc(kv, scope);
+  } catch (err) {
+    logEvent("error", "admin.refused", { reason: "storage_error", scope, action: "reset", error: err instanceof Error ? err.message : String(err) });
+    return c.json(errorBody("storage_error", "Could not save the change (KV refused the write). Try again."), 503);
+  }
+  stateCache.applyWrite(scope, null, config);
+  await recordAudit(c, scope, "reset", "inherit", { raisedStarEpoch, ...(stored.ok ? {} : { repaired: stored.reason }) });
+  return c.json({ ok: true, scope, removed: true, raisedStarEpoch });
+}
 
 /** An audit entry for something that is not a state change (minting a bypass link). */
 export async function recordAudit(c: Context<AdminEnv>, scope: string, action: string, mode: string, detail: Record<string, unknown>): Promise<void> {

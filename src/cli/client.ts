@@ -118,6 +118,11 @@ export class AdminClient {
     return this.call("POST", "/schedule", { body });
   }
 
+  /** Forget the scope's own document, so the site follows "*" again. */
+  reset(scope?: string): Promise<{ ok: true; scope: string; raisedStarEpoch: boolean }> {
+    return this.call("DELETE", "/state", { body: { scope } });
+  }
+
   cancelSchedule(scope?: string): Promise<ChangeResult> {
     return this.call("DELETE", "/schedule", { body: { scope } });
   }

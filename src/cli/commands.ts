@@ -23,7 +23,7 @@ export async function warnIfShadowed(client: AdminClient, scope: string | undefi
     if (s.effective.source === "site") {
       p.warn(
         `${s.site} has its own setting, which wins over "*": it stays ${modeLabel(s.effective, s.documents.site)}. ` +
-          `To change it, act on it directly (--scope ${s.site}).`,
+          `To change it, act on it directly (--scope ${s.site}), or run "pitstop reset --scope ${s.site}" so it follows "*" again.`,
       );
     }
   } catch {
@@ -115,6 +115,15 @@ export async function off(opts: Scoped): Promise<number> {
   if (r.transition === "ended") p.success(`Maintenance is off for ${r.scope}: the site is back.`);
   else if (r.transition === "cancelled") p.success(`Scheduled maintenance cancelled for ${r.scope}; it is off.`);
   else p.success(`Maintenance was already off for ${r.scope}.`);
+  return EXIT.ok;
+}
+
+export async function reset(opts: Scoped): Promise<number> {
+  const p = printer();
+  const client = connect(opts, p);
+  const r = await client.reset(opts.scope);
+  p.success(`${r.scope} has no setting of its own any more: it follows "*" again.`);
+  if (r.raisedStarEpoch) p.warn(`Its revoked bypass links stay revoked: the "*" bypass epoch was raised, so links minted for "*" must be minted again.`);
   return EXIT.ok;
 }
 

@@ -93,6 +93,10 @@ Run "pitstop <command> --help" for a command's options. Docs: docs/cli.md`,
     .addHelpText("after", examples("pitstop off", "pitstop off --scope '*'"))
     .action(run(commands.off));
 
+  withConnection(program.command("reset").description('forget this site\'s own setting so it follows "*" again (a site\'s own setting, even "off", wins over "*")'))
+    .addHelpText("after", examples("pitstop reset", "pitstop reset --scope shop.example.org"))
+    .action(run(commands.reset));
+
   const bypass = withConnection(
     program.command("bypass").description("mint a signed link that lets one browser see the real site during maintenance"),
   )

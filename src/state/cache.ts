@@ -51,8 +51,8 @@ export class StateCache {
     return entry.policy;
   }
 
-  /** Called after an admin write so the writing isolate sees it at once. */
-  applyWrite(scope: string, doc: StateDoc, config: Config): void {
+  /** Called after an admin write (null: deleted) so the writing isolate sees it at once. */
+  applyWrite(scope: string, doc: StateDoc | null, config: Config): void {
     for (const [site, entry] of this.entries) {
       if (scope !== "*" && scope !== site) continue;
       if (scope === "*") entry.star = doc;

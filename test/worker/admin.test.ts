@@ -202,3 +202,37 @@ describe("audit log", () => {
     expect((await admin(site, "/log?limit=abc")).status).toBe(400);
   });
 });
+
+describe("following * again", () => {
+  it("DELETE /state removes a site's own document so it follows * again", async () => {
+    const site = freshSite();
+    await admin(site, "/off", { method: "POST" }); // an own "off" document
+    await putDoc("*", { mode: "maintenance" });
+    try {
+      expect((await send(`https://${site}/html`)).status).toBe(200); // own document wins
+      const res = await admin(site, "/state", { method: "DELETE" });
+      expect(res.status).toBe(200);
+      expect(await storedDoc(site)).toBeNull();
+      expect((await send(`https://${site}/html`)).status).toBe(503);
+      const { entries } = (await (await admin(site, "/log")).json()) as { entries: Array<{ action: string }> };
+      expect(entries[0]?.action).toBe("reset");
+      expect((await admin(site, "/state", { method: "DELETE" })).status).toBe(404);
+    } finally {
+      await env.MAINTENANCE.delete("site:*");
+    }
+  });
+
+  it("keeps revoked bypass links revoked when a site goes back to following *", async () => {
+    const site = freshSite();
+    await putDoc(site, { mode: "maintenance", bypassEpoch: 2 });
+    await putDoc("*", { mode: "maintenance", bypassEpoch: 0 });
+    try {
+      const res = await admin(site, "/state", { method: "DELETE" });
+      expect(((await res.json()) as { raisedStarEpoch: boolean }).raisedStarEpoch).toBe(true);
+      expect((await storedDoc("*"))?.bypassEpoch).toBe(2);
+      expect((await storedDoc("*"))?.mode).toBe("maintenance");
+    } finally {
+      await env.MAINTENANCE.delete("site:*");
+    }
+  });
+});
