@@ -154,6 +154,23 @@ describe("status, on, off and read-only", () => {
   });
 });
 
+describe("sites and *", () => {
+  it("resets a site's own setting so that it follows * again", async () => {
+    await switchOff(); // the URL's site now has its own "off" document
+    const on = await pitstopCli(["on", "--scope", "*"]);
+    expect(on.code, on.stderr).toBe(0);
+    expect(on.stderr + on.stdout).toContain("pitstop reset");
+    expect((await visitor("/html")).status).toBe(200);
+
+    const reset = await pitstopCli(["reset"]);
+    expect(reset.code, reset.stderr).toBe(0);
+    expect(reset.stdout + reset.stderr).toContain('follows "*" again');
+    expect((await visitor("/html")).status).toBe(503);
+    await switchOff("*");
+    expect((await visitor("/html")).status).toBe(200);
+  });
+});
+
 describe("bypass links", () => {
   it("mints a link whose cookie lets one browser through, until revoked", async () => {
     await pitstopCli(["on"]);
