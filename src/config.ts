@@ -34,8 +34,8 @@ export interface Config {
   cacheMs: number;
   /** What to do when no good state has ever been read in this isolate. */
   failMode: FailMode;
-  /** When set, requests go to this origin (keeping path and query). */
-  originUrl: URL | null;
+  /** When set ("http://127.0.0.1:8788"), requests go to this origin, keeping path and query. */
+  origin: string | null;
   /** Raw allowlist entries for every site; parsed by the allow modules. */
   allowIps: string[];
   allowPaths: string[];
@@ -76,7 +76,7 @@ export function parseConfig(env: Bindings): Config {
     adminPrefix: parsePrefix(env.ADMIN_PREFIX),
     cacheMs: parseNumber("CACHE_SECONDS", env.CACHE_SECONDS, 5, 0, 3600) * 1000,
     failMode: parseFailMode(env.FAIL_MODE),
-    originUrl: parseOrigin(env.ORIGIN_URL),
+    origin: parseOrigin(env.ORIGIN_URL),
     allowIps: checkEach("ALLOW_IPS", splitList(env.ALLOW_IPS), parseIpRule),
     allowPaths: checkEach(
       "ALLOW_PATHS",
@@ -127,9 +127,9 @@ function parseFailMode(value: string | undefined): FailMode {
   return raw;
 }
 
-function parseOrigin(value: string | undefined): URL | null {
+function parseOrigin(value: string | undefined): string | null {
   const raw = blankToNull(value);
-  return raw === null ? null : parseUrl("ORIGIN_URL", raw);
+  return raw === null ? null : parseUrl("ORIGIN_URL", raw).origin;
 }
 
 function parseUrl(name: string, raw: string): URL {

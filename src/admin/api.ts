@@ -143,8 +143,8 @@ async function adminStatus(c: Context<AdminEnv>, site: string) {
       ips: [...config.allowIps, ...(governing?.allow.ips ?? [])],
       paths: [...config.allowPaths, ...(governing?.allow.paths ?? [])],
     },
-    bypass: bypassStatus(c, governing),
+    bypass: bypassStatus(c, own.ok ? own.doc : null, star.ok ? star.doc : null),
     webhooks: await webhookStatus(c.env, config),
-    config: { adminPrefix: config.adminPrefix, failMode: config.failMode, origin: config.originUrl ? config.originUrl.origin : "route" },
+    config: { adminPrefix: config.adminPrefix, failMode: config.failMode, origin: config.origin ?? "route" },
   };
 }

@@ -4,7 +4,7 @@ import type { Context } from "hono";
 import { logEvent } from "../log";
 import { stateCache } from "../state/cache";
 import { emptyDoc, type StateDoc } from "../state/schema";
-import { appendLog, deleteDoc, readDoc, writeDoc, type AuditEntry } from "../state/store";
+import { appendLog, deleteDoc, readDoc, writeDoc, type AuditEntry, type DocRead } from "../state/store";
 import type { AdminEnv } from "./api";
 import { transition, type Change } from "./changes";
 import { errorBody } from "./errors";
@@ -42,8 +42,12 @@ export async function commit(
   const now = Date.now();
   const actor = actorOf(c);
   const stored = await readDoc(c.env.MAINTENANCE, scope);
-  const before = stored.ok ? stored.doc : null;
-  const result = change(before ?? emptyDoc(new Date(now), actor), now);
+  const star = scope === "*" ? null : await readDoc(c.env.MAINTENANCE, "*");
+  const starDoc = star?.ok ? star.doc : null;
+  const own = stored.ok ? stored.doc : null;
+  // What the site was under: its own document, or "*" when it had none.
+  const before = own ?? (stored.ok ? starDoc : null);
+  const result = change(baseDoc(stored, starDoc, now, actor), now);
   if (!result.ok) {
     return c.json(errorBody("invalid_request", `${result.error.field}: ${result.error.message}`, result.error.field), 400);
   }
@@ -66,7 +70,7 @@ export async function commit(
     actor,
     ip: c.req.header("cf-connecting-ip") ?? null,
     userAgent: c.req.header("user-agent")?.slice(0, 200) ?? null,
-    detail: { transition: kind, ...(stored.ok ? {} : { repaired: stored.reason }), ...detail },
+    detail: { transition: kind, ...(stored.ok ? {} : { repaired: stored.reason, bypassRevoked: true }), ...detail },
   };
   try {
     await appendLog(c.env.MAINTENANCE, entry);
@@ -88,23 +92,26 @@ export async function commit(
 export async function resetScope(c: Context<AdminEnv>, scope: string): Promise<Response> {
   const kv = c.env.MAINTENANCE;
   const config = c.get("config");
+  if (scope === "*") {
+    return c.json(errorBody("invalid_request", 'scope: "*" follows nothing; use off to switch every site back on', "scope"), 400);
+  }
   const stored = await readDoc(kv, scope);
   if (stored.ok && stored.doc === null) {
     return c.json(errorBody("not_found", `${scope} has no state document of its own.`), 404);
   }
-  const ownEpoch = stored.ok ? (stored.doc?.bypassEpoch ?? 0) : 0;
+  const now = Date.now();
+  const actor = actorOf(c);
+  // A corrupt document's revocations are unknown: treat everything as revoked.
+  const ownEpoch = stored.ok ? (stored.doc?.bypassEpoch ?? 0) : now;
+  const star = await readDoc(kv, "*");
+  let starDoc = star.ok ? star.doc : null;
   let raisedStarEpoch = false;
   try {
-    if (scope !== "*" && ownEpoch > 0) {
-      const star = await readDoc(kv, "*");
-      const starDoc = star.ok ? star.doc : null;
-      if ((starDoc?.bypassEpoch ?? 0) < ownEpoch) {
-        const now = new Date();
-        const raised: StateDoc = { ...(starDoc ?? emptyDoc(now, actorOf(c))), bypassEpoch: ownEpoch, updatedAt: now.toISOString(), updatedBy: actorOf(c) };
-        await writeDoc(kv, "*", raised);
-        stateCache.applyWrite("*", raised, config);
-        raisedStarEpoch = true;
-      }
+    if ((starDoc?.bypassEpoch ?? 0) < ownEpoch) {
+      starDoc = { ...(starDoc ?? emptyDoc(new Date(now), actor)), bypassEpoch: ownEpoch, updatedAt: new Date(now).toISOString(), updatedBy: actor };
+      await writeDoc(kv, "*", starDoc);
+      stateCache.applyWrite("*", starDoc, config);
+      raisedStarEpoch = true;
     }
     await deleteDoc(kv, scope);
   } catch (err) {
@@ -112,8 +119,23 @@ export async function resetScope(c: Context<AdminEnv>, scope: string): Promise<R
     return c.json(errorBody("storage_error", "Could not save the change (KV refused the write). Try again."), 503);
   }
   stateCache.applyWrite(scope, null, config);
-  await recordAudit(c, scope, "reset", "inherit", { raisedStarEpoch, ...(stored.ok ? {} : { repaired: stored.reason }) });
-  return c.json({ ok: true, scope, removed: true, raisedStarEpoch });
+  const before = stored.ok ? stored.doc : null;
+  const after = starDoc ?? emptyDoc(new Date(now), actor);
+  const kind = transition(before, after, now);
+  await recordAudit(c, scope, "reset", after.mode, { transition: kind, raisedStarEpoch, ...(stored.ok ? {} : { repaired: stored.reason }) });
+  for (const listener of listeners) listener(c, { action: "reset", scope, kind, before, after, actor });
+  return c.json({ ok: true, scope, removed: true, transition: kind, raisedStarEpoch });
+}
+
+/**
+ * What a change starts from. A site without a document of its own starts from
+ * a copy of "*", so that, say, setting its allowlist does not switch it out of
+ * a "*" maintenance. A corrupt document is replaced, and since the revocations
+ * it held are unknown, every bypass link issued so far is revoked with it.
+ */
+function baseDoc(stored: DocRead, starDoc: StateDoc | null, now: number, actor: string): StateDoc {
+  if (!stored.ok) return { ...emptyDoc(new Date(now), actor), bypassEpoch: now };
+  return stored.doc ?? (starDoc ? { ...starDoc } : emptyDoc(new Date(now), actor));
 }
 
 /** An audit entry for something that is not a state change (minting a bypass link). */

@@ -33,7 +33,7 @@ export function bypassSetCookie(value: string, https: boolean, config: Config, m
 
 /**
  * Verified cookies are remembered briefly, so a bypass holder's requests cost
- * a Map lookup rather than an HMAC each. Expiry, site and epoch are still
+ * a Map lookup rather than an HMAC each. Expiry, site and revocation are still
  * checked against the current policy on every request, so a revoke or the
  * cookie's own expiry take effect at once.
  */
@@ -50,19 +50,18 @@ export async function hasValidBypassCookie(
   if (!secret) return false;
   const header = request.headers.get("cookie");
   if (!header || !header.includes("pitstop_bypass")) return false;
-  const cookies = parse(header);
-  const epoch = policy.doc?.bypassEpoch ?? 0;
+  const revokedBefore = policy.revokedBefore;
   const now = Math.floor(nowMs / 1000);
   for (const name of COOKIE_NAMES) {
-    const value = cookies[name];
+    const value = parse(header, name)[name];
     if (!value) continue;
     const known = verified.get(value);
     if (known) {
-      if (now < known.exp && known.epoch === epoch && (known.site === "*" || known.site === site)) return true;
+      if (now < known.exp && known.iat >= revokedBefore && (known.site === "*" || known.site === site)) return true;
       verified.delete(value);
       continue;
     }
-    const result = await verifyBypass(secret, value, { purpose: "cookie", site, epoch, now });
+    const result = await verifyBypass(secret, value, { purpose: "cookie", site, revokedBefore, now });
     if (result.ok) {
       if (verified.size >= VERIFIED_MAX) verified.clear();
       verified.set(value, result.claims);

@@ -52,8 +52,8 @@ export function bypassPublicRoutes(app: Hono<AdminEnv>): void {
     const token = url.searchParams.get("token") ?? "";
     const cached = stateCache.policy(site, c.env.MAINTENANCE, c.executionCtx, config, now);
     const policy = cached instanceof Promise ? await cached : cached;
-    const epoch = policy.doc?.bypassEpoch ?? 0;
-    const result = secret ? await verifyBypass(secret, token, { purpose: "link", site, epoch, now: Math.floor(now / 1000) }) : null;
+    const revokedBefore = policy.revokedBefore;
+    const result = secret ? await verifyBypass(secret, token, { purpose: "link", site, revokedBefore, now: Math.floor(now / 1000) }) : null;
     if (!secret || !result?.ok) {
       logEvent("warn", "bypass.used", { site, ok: false, reason: !secret ? "not configured" : result && !result.ok ? result.reason : "unknown" });
       // Never say why: a forged, expired and revoked link look the same.
@@ -67,7 +67,7 @@ export function bypassPublicRoutes(app: Hono<AdminEnv>): void {
       purpose: "cookie",
       site: result.claims.site,
       exp: Math.floor(now / 1000) + cookieSeconds,
-      epoch,
+      iat: now,
     });
     logEvent("info", "bypass.used", { site, ok: true, ip: c.req.header("cf-connecting-ip") ?? null });
     const next = safeNextPath(result.claims.next) ?? "/";
@@ -93,11 +93,10 @@ export function bypassPrivateRoutes(app: Hono<AdminEnv>): void {
     if (!scope.ok) return scope.response;
     const config = c.get("config");
     const governing = await governingDoc(c, scope.value);
-    const epoch = governing?.bypassEpoch ?? 0;
     const ttl = body.value.ttl ?? DEFAULT_LINK_TTL_SECONDS;
     const exp = Math.floor(Date.now() / 1000) + ttl;
     const next = body.value.next === undefined ? undefined : (safeNextPath(body.value.next) ?? undefined);
-    const token = await signBypass(secret, { purpose: "link", site: scope.value, exp, epoch, ...(next ? { next } : {}) });
+    const token = await signBypass(secret, { purpose: "link", site: scope.value, exp, iat: Date.now(), ...(next ? { next } : {}) });
     const expiresAt = new Date(exp * 1000).toISOString();
     await recordAudit(c, scope.value, "bypass.mint", governing?.mode ?? "off", { ttl, next: next ?? null, expiresAt });
     return c.json({
@@ -114,19 +113,23 @@ export function bypassPrivateRoutes(app: Hono<AdminEnv>): void {
     if (!body.ok) return body.response;
     const scope = resolveScope(c, body.value.scope);
     if (!scope.ok) return scope.response;
-    // Revoke where the epoch is checked: a site without its own document is
-    // governed by "*", so creating a fresh (off) document for it would both
-    // miss the target and switch the site back on.
+    // A site without its own document follows "*": revoke there (for every
+    // site, which only ever revokes more) rather than give the site a
+    // document of its own that would stop it following "*".
     const ownDoc = scope.value === "*" || (await hasOwnDoc(c, scope.value));
     const target = !ownDoc && (await hasOwnDoc(c, "*")) ? "*" : scope.value;
-    return commit(c, target, "bypass.revoke", (doc) => ({ ok: true, doc: { ...doc, bypassEpoch: doc.bypassEpoch + 1 } }));
+    // Revoked before now; never moving backwards, even if clocks disagree.
+    return commit(c, target, "bypass.revoke", (doc) => ({ ok: true, doc: { ...doc, bypassEpoch: Math.max(Date.now(), doc.bypassEpoch + 1) } }));
   });
 }
 
-export function bypassStatus(c: Context<AdminEnv>, governing: StateDoc | null) {
+export function bypassStatus(c: Context<AdminEnv>, own: StateDoc | null, star: StateDoc | null) {
+  const epoch = Math.max(own?.bypassEpoch ?? 0, star?.bypassEpoch ?? 0);
   return {
     enabled: Boolean(c.env.BYPASS_SECRET),
-    epoch: governing?.bypassEpoch ?? 0,
+    /** Links and cookies issued before this time are refused (0: never revoked). */
+    epoch,
+    revokedBefore: epoch ? new Date(epoch).toISOString() : null,
     linkTtlSeconds: DEFAULT_LINK_TTL_SECONDS,
     cookieHours: c.get("config").bypassCookieSeconds / 3600,
   };

@@ -6,8 +6,12 @@
 // it travels (like JWS), so nothing is decoded or parsed before it is verified.
 //
 // Site scope: a token's `site` is a hostname or "*". A "*" token is valid on
-// every site, mirroring the `site:*` state document. Its epoch is still checked
-// against `expect.epoch`, the epoch of the state the request is governed by.
+// every site, mirroring the `site:*` state document.
+//
+// Revocation: every token carries `iat`, when it was issued (ms). A revoke
+// stores "revoked before <now>" in the state, and a token issued before the
+// newest such time (of the site's document and of "*") is refused. Times only
+// move forward, so nothing a later change does can bring a revoked token back.
 
 export type BypassPurpose = "link" | "cookie";
 
@@ -16,8 +20,8 @@ export interface BypassClaims {
   site: string;
   /** Expiry, unix seconds. Invalid from this second on. */
   exp: number;
-  /** Bypass epoch of the site when minted; a revoke bumps it. */
-  epoch: number;
+  /** Issued at, ms since the Unix epoch; tokens issued before a revoke are refused. */
+  iat: number;
   /** Same-site path to land on after the link is followed. */
   next?: string;
 }
@@ -29,7 +33,8 @@ export type VerifyResult =
 export interface VerifyExpectation {
   purpose: BypassPurpose;
   site: string;
-  epoch: number;
+  /** Tokens issued before this time (ms) are revoked; 0 when nothing was revoked. */
+  revokedBefore: number;
   /** Unix seconds. */
   now: number;
 }
@@ -68,7 +73,7 @@ export async function verifyBypass(secret: string, value: string, expect: Verify
   if (claims.purpose !== expect.purpose) return fail("wrong-purpose");
   if (claims.site !== "*" && claims.site !== expect.site.toLowerCase()) return fail("wrong-site");
   if (expect.now >= claims.exp) return fail("expired");
-  if (claims.epoch !== expect.epoch) return fail("revoked");
+  if (claims.iat < expect.revokedBefore) return fail("revoked");
   return { ok: true, claims };
 }
 
@@ -113,7 +118,7 @@ interface WirePayload {
   p: string;
   s: string;
   x: number;
-  e: number;
+  i: number;
   n?: string;
 }
 
@@ -137,7 +142,7 @@ function macInput(payload: string): Uint8Array {
 }
 
 function toWire(c: BypassClaims): WirePayload {
-  const w: WirePayload = { p: PURPOSE_CODES[c.purpose], s: c.site, x: c.exp, e: c.epoch };
+  const w: WirePayload = { p: PURPOSE_CODES[c.purpose], s: c.site, x: c.exp, i: c.iat };
   if (c.next !== undefined) w.n = c.next;
   return w;
 }
@@ -154,7 +159,7 @@ function parsePayload(payload: string): BypassClaims | null {
   if (typeof w !== "object" || w === null) return null;
   const purpose = w.p === "l" ? "link" : w.p === "c" ? "cookie" : undefined;
   if (!purpose) return null;
-  const claims: BypassClaims = { purpose, site: w.s as string, exp: w.x as number, epoch: w.e as number };
+  const claims: BypassClaims = { purpose, site: w.s as string, exp: w.x as number, iat: w.i as number };
   if (w.n !== undefined) claims.next = w.n;
   return validClaims(claims) ? claims : null;
 }
@@ -164,7 +169,7 @@ function validClaims(c: BypassClaims): boolean {
     (c.purpose === "link" || c.purpose === "cookie") &&
     typeof c.site === "string" && c.site.length > 0 && c.site.length <= 253 && c.site === c.site.toLowerCase() &&
     Number.isSafeInteger(c.exp) && c.exp > 0 &&
-    Number.isSafeInteger(c.epoch) && c.epoch >= 0 &&
+    Number.isSafeInteger(c.iat) && c.iat >= 0 &&
     (c.next === undefined || typeof c.next === "string")
   );
 }

@@ -7,7 +7,7 @@ import { audienceOf } from "../page/negotiate";
 import { renderPage } from "../page/render";
 import { stateCache } from "../state/cache";
 import { decide, type Decision, type RequestFacts } from "./decide";
-import { isGatewayError, isWebSocketUpgrade, originRequest } from "./origin";
+import { fetchOrigin, isGatewayError, isWebSocketUpgrade } from "./origin";
 import type { Policy } from "./policy";
 
 export interface GateHooks {
@@ -87,7 +87,7 @@ async function toOrigin(
 ): Promise<Response> {
   let response: Response;
   try {
-    response = await fetch(originRequest(request, url, config));
+    response = await fetchOrigin(request, url, config);
   } catch (err) {
     originFaultLog("unreachable", now, (suppressed) =>
       logEvent("error", "origin.fault", { site: url.hostname, reason: err instanceof Error ? err.message : String(err), suppressed }),

@@ -13,24 +13,32 @@ export interface Policy {
   source: PolicySource;
   ipRules: IpRule[];
   pathPatterns: PathPattern[];
+  /**
+   * Bypass links and cookies issued before this time (ms) are refused: the
+   * later of the site's and the "*" document's revocations, whichever governs.
+   */
+  revokedBefore: number;
 }
 
 /** A site's own document wins over the `*` document. */
 export function compilePolicy(own: StateDoc | null, star: StateDoc | null, config: Config): Policy {
   const doc = own ?? star;
-  return build(doc, own ? "site" : star ? "*" : "default", config);
+  const revokedBefore = Math.max(own?.bypassEpoch ?? 0, star?.bypassEpoch ?? 0);
+  return build(doc, own ? "site" : star ? "*" : "default", config, revokedBefore);
 }
 
 /** The policy used when no good state was ever read and FAIL_MODE is "closed". */
 export function failClosedPolicy(config: Config, now: number): Policy {
   const doc: StateDoc = { ...emptyDoc(new Date(now), "pitstop (fail closed)"), mode: "maintenance", retryAfter: 60 };
-  return build(doc, "fail-closed", config);
+  // No good state: nobody's bypass can be checked against revocations.
+  return build(doc, "fail-closed", config, Number.MAX_SAFE_INTEGER);
 }
 
-function build(doc: StateDoc | null, source: PolicySource, config: Config): Policy {
+function build(doc: StateDoc | null, source: PolicySource, config: Config, revokedBefore: number): Policy {
   return {
     doc,
     source,
+    revokedBefore,
     ipRules: parseLenient([...config.allowIps, ...(doc?.allow.ips ?? [])], parseIpRule),
     pathPatterns: parseLenient([...config.allowPaths, ...(doc?.allow.paths ?? [])], parsePathPattern),
   };

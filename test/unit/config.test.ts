@@ -6,7 +6,7 @@ const parse = (vars: Partial<Bindings>) => parseConfig(vars as Bindings);
 describe("configuration", () => {
   it("has documented defaults", () => {
     const c = parse({});
-    expect(c).toMatchObject({ adminPrefix: "/__maint", cacheMs: 5000, failMode: "open", originUrl: null, allowPaths: ["/healthz", "/up"], allowIps: [] });
+    expect(c).toMatchObject({ adminPrefix: "/__maint", cacheMs: 5000, failMode: "open", origin: null, allowPaths: ["/healthz", "/up"], allowIps: [] });
     expect(c.bypassCookieSeconds).toBe(12 * 3600);
   });
 
@@ -31,6 +31,10 @@ describe("configuration", () => {
     }
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as ConfigError).message.startsWith(`${name}:`)).toBe(true);
+  });
+
+  it("keeps only the origin of ORIGIN_URL (path and query come from each request)", () => {
+    expect(parse({ ORIGIN_URL: "http://127.0.0.1:8788/ignored?x=1" }).origin).toBe("http://127.0.0.1:8788");
   });
 
   it("reads comma or space separated lists", () => {

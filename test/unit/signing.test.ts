@@ -3,9 +3,9 @@ import { signBypass, verifyBypass, safeNextPath, type BypassClaims } from "../..
 
 const SECRET = "unit-test-secret-0123456789abcdef";
 const NOW = 1_800_000_000;
-const link: BypassClaims = { purpose: "link", site: "example.org", exp: NOW + 900, epoch: 3, next: "/admin?tab=1" };
-const cookie: BypassClaims = { purpose: "cookie", site: "example.org", exp: NOW + 43_200, epoch: 3 };
-const asLink = { purpose: "link" as const, site: "example.org", epoch: 3, now: NOW };
+const link: BypassClaims = { purpose: "link", site: "example.org", exp: NOW + 900, iat: 1_700_000_000_000, next: "/admin?tab=1" };
+const cookie: BypassClaims = { purpose: "cookie", site: "example.org", exp: NOW + 43_200, iat: 1_700_000_000_000 };
+const asLink = { purpose: "link" as const, site: "example.org", revokedBefore: 1_700_000_000_000, now: NOW };
 const asCookie = { ...asLink, purpose: "cookie" as const };
 
 // Re-encodes the payload with one field changed, keeping the original signature.
@@ -44,7 +44,7 @@ describe("signBypass / verifyBypass", () => {
       ["site", (w) => (w.s = "evil.example")],
       ["site widened to *", (w) => (w.s = "*")],
       ["expiry", (w) => (w.x = (w.x as number) + 86_400)],
-      ["epoch", (w) => (w.e = 4)],
+      ["iat", (w) => (w.i = 1_800_000_000_000)],
       ["purpose", (w) => (w.p = "c")],
       ["next", (w) => (w.n = "/elsewhere")],
       ["next removed", (w) => delete w.n],
@@ -130,7 +130,13 @@ describe("signBypass / verifyBypass", () => {
 
   it("rejects a cookie minted before the last revoke", async () => {
     const value = await signBypass(SECRET, cookie);
-    expect(await verifyBypass(SECRET, value, { ...asCookie, epoch: 4 })).toEqual({ ok: false, reason: "revoked" });
+    expect(await verifyBypass(SECRET, value, { ...asCookie, revokedBefore: 1_700_000_000_001 })).toEqual({ ok: false, reason: "revoked" });
+  });
+
+  it("accepts a cookie issued at or after the last revoke", async () => {
+    const value = await signBypass(SECRET, cookie);
+    expect((await verifyBypass(SECRET, value, { ...asCookie, revokedBefore: 1_700_000_000_000 })).ok).toBe(true);
+    expect((await verifyBypass(SECRET, value, { ...asCookie, revokedBefore: 0 })).ok).toBe(true);
   });
 
   it("rejects a link used as a cookie, and a cookie used as a link", async () => {
@@ -153,7 +159,7 @@ describe("signBypass / verifyBypass", () => {
   it("refuses to sign claims that are not well formed or carry an unsafe next", async () => {
     await expect(signBypass(SECRET, { ...link, next: "//evil.com" })).rejects.toThrow(/next/);
     await expect(signBypass(SECRET, { ...link, exp: 1.5 })).rejects.toThrow(TypeError);
-    await expect(signBypass(SECRET, { ...link, epoch: -1 })).rejects.toThrow(TypeError);
+    await expect(signBypass(SECRET, { ...link, iat: -1 })).rejects.toThrow(TypeError);
     await expect(signBypass(SECRET, { ...link, site: "" })).rejects.toThrow(TypeError);
     await expect(signBypass("", link)).rejects.toThrow(/empty/);
   });

@@ -222,6 +222,24 @@ describe("following * again", () => {
     }
   });
 
+  it("keeps a site following * in maintenance when only its allowlist is set", async () => {
+    const site = freshSite();
+    await putDoc("*", { mode: "maintenance", message: "everywhere" });
+    try {
+      expect((await admin(site, "/allow", { body: { paths: ["/webhooks/*"] } })).status).toBe(200);
+      expect((await send(`https://${site}/html`)).status).toBe(503);
+      expect((await send(`https://${site}/webhooks/x`)).status).toBe(200);
+      expect((await storedDoc(site))?.message).toBe("everywhere");
+    } finally {
+      await env.MAINTENANCE.delete("site:*");
+    }
+  });
+
+  it("refuses to reset *", async () => {
+    const res = await admin(freshSite(), "/state", { body: { scope: "*" }, method: "DELETE" });
+    expect(res.status).toBe(400);
+  });
+
   it("keeps revoked bypass links revoked when a site goes back to following *", async () => {
     const site = freshSite();
     await putDoc(site, { mode: "maintenance", bypassEpoch: 2 });
