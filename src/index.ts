@@ -21,7 +21,7 @@ function parts(config: Config) {
       admin: buildAdminApp(config),
       hooks: {
         hasBypass: (request, site, policy, now, env) => hasValidBypassCookie(request, site, policy, env.BYPASS_SECRET, now),
-        maintenanceHeaders: () => signOutHeaders(config),
+        maintenanceHeaders: (url) => signOutHeaders(config, url.protocol === "https:"),
         announce: (response, request, policy, now) => announceBanner(response, request, policy, now, config),
       },
     };
@@ -43,7 +43,7 @@ export default {
     try {
       config = getConfig(env);
     } catch (err) {
-      return configFault(err, request);
+      return configFault(err, request, env);
     }
     const url = new URL(request.url);
     const { admin, hooks } = parts(config);
@@ -52,39 +52,57 @@ export default {
   },
 
   async scheduled(controller: ScheduledController, env: Bindings, ctx: ExecutionContext): Promise<void> {
-    const config = getConfig(env);
+    let config: Config;
+    try {
+      config = getConfig(env);
+    } catch (err) {
+      logEvent("error", "config.fault", { reason: err instanceof Error ? err.message : String(err), in: "cron" });
+      return;
+    }
     if (config.webhookUrls.length === 0) return;
-    ctx.waitUntil(sweepWindows(env, config, controller.scheduledTime));
+    ctx.waitUntil(
+      sweepWindows(env, config, controller.scheduledTime).catch((err) =>
+        logEvent("error", "webhook.failed", { reason: err instanceof Error ? err.message : String(err), in: "cron" }),
+      ),
+    );
   },
 } satisfies ExportedHandler<Bindings>;
 
 /**
- * Anything that looks like the admin prefix (in any case, percent-encoded or
- * with doubled slashes) is kept away from the origin; only the exact form is
- * routed, the rest get the admin API's 404.
+ * Anything that could reach the admin prefix at the origin (any case,
+ * percent-encoded, doubled slashes, dot segments, ";params") is kept away
+ * from it; only the exact form is routed, the rest get the admin API's 404.
+ * The common case, a path with none of those characters, costs one test.
  */
 export function isAdminPath(pathname: string, prefix: string): boolean {
   if (pathname.startsWith(prefix) && (pathname.length === prefix.length || pathname[prefix.length] === "/")) return true;
-  let p = pathname;
-  if (p.includes("%")) {
-    try {
-      p = decodeURIComponent(p);
-    } catch {
-      return false;
-    }
-  }
-  p = p.replace(/\/{2,}/g, "/").toLowerCase();
+  if (!SUSPICIOUS.test(pathname)) return false;
   const lower = prefix.toLowerCase();
+  const p = canonicalForMatching(pathname);
   return p === lower || p.startsWith(`${lower}/`);
 }
 
-/** A bad setting: the detail goes to the logs and to admins, never to visitors. */
-function configFault(err: unknown, request: Request): Response {
-  const message = err instanceof ConfigError ? err.message : "invalid configuration";
-  logEvent("error", "config.fault", { reason: message });
-  const admin = new URL(request.url).pathname.includes("__maint");
-  return new Response(admin ? `Pitstop configuration error: ${message}\n` : "Service temporarily unavailable\n", {
-    status: 500,
-    headers: { "content-type": "text/plain; charset=utf-8", "cache-control": "no-store" },
-  });
+const SUSPICIOUS = /[%;A-Z]|\/\/|\/\.|\\/;
+
+/** Lenient: decodes only valid escapes, never throws. For matching, not for forwarding. */
+function canonicalForMatching(pathname: string): string {
+  const decoded = pathname.replace(/%([0-9a-f]{2})/gi, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+  const out: string[] = [];
+  for (const raw of decoded.replace(/\\/g, "/").split("/")) {
+    const segment = raw.split(";")[0]!.toLowerCase();
+    if (segment === "" || segment === ".") continue;
+    if (segment === "..") out.pop();
+    else out.push(segment);
+  }
+  return `/${out.join("/")}`;
+}
+
+/** A bad setting: its name (never its value) to admin paths, the detail to the logs. */
+function configFault(err: unknown, request: Request, env: Bindings): Response {
+  const variable = err instanceof ConfigError ? err.variable : "configuration";
+  logEvent("error", "config.fault", { reason: err instanceof Error ? err.message : String(err) });
+  const prefix = (env.ADMIN_PREFIX?.trim() || "/__maint").toLowerCase();
+  const admin = new URL(request.url).pathname.toLowerCase().startsWith(prefix);
+  const text = admin ? `Pitstop configuration error: ${variable} is invalid (the worker's logs say why).\n` : "Service temporarily unavailable\n";
+  return new Response(text, { status: 500, headers: { "content-type": "text/plain; charset=utf-8", "cache-control": "no-store" } });
 }

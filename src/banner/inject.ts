@@ -49,6 +49,11 @@ export function announceBanner(response: Response, request: Request, policy: Pol
   // a stale banner. The gate also strips conditional headers while announcing.
   rewritten.headers.delete("etag");
   rewritten.headers.delete("last-modified");
+  // A page with the banner must not outlive the window in any cache: shared
+  // caches must not keep it, browsers must ask again. no-store stays no-store.
+  if (!/no-store/i.test(rewritten.headers.get("cache-control") ?? "")) {
+    rewritten.headers.set("cache-control", "private, no-cache");
+  }
   return rewritten;
 }
 

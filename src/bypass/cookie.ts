@@ -71,13 +71,19 @@ export async function hasValidBypassCookie(
   return false;
 }
 
-/** Expires the cookies named in SIGN_OUT_COOKIES, so users come back to a clean session. */
-export function signOutHeaders(config: Config): [string, string][] {
+/**
+ * Expires the cookies named in SIGN_OUT_COOKIES, so users come back to a clean
+ * session. Browsers only accept the expiry with the attributes the cookie was
+ * set with: Secure on https (required for __Host- and __Secure- names), and a
+ * Domain variant for cookies shared across subdomains (never for __Host-).
+ */
+export function signOutHeaders(config: Config, https: boolean): [string, string][] {
   const out: [string, string][] = [];
+  const secure = https ? "; Secure" : "";
   for (const name of config.signOutCookies) {
-    out.push(["set-cookie", `${name}=; Max-Age=0; Path=/; Expires=Thu, 01 Jan 1970 00:00:00 GMT`]);
-    if (config.cookieDomain) {
-      out.push(["set-cookie", `${name}=; Max-Age=0; Path=/; Domain=${config.cookieDomain}; Expires=Thu, 01 Jan 1970 00:00:00 GMT`]);
+    out.push(["set-cookie", `${name}=; Max-Age=0; Path=/${secure}; Expires=Thu, 01 Jan 1970 00:00:00 GMT`]);
+    if (config.cookieDomain && !name.startsWith("__Host-")) {
+      out.push(["set-cookie", `${name}=; Max-Age=0; Path=/; Domain=${config.cookieDomain}${secure}; Expires=Thu, 01 Jan 1970 00:00:00 GMT`]);
     }
   }
   return out;

@@ -37,11 +37,12 @@ export function decide(facts: RequestFacts, policy: Policy, now: number): Decisi
     case "ended":
       return { action: "pass", reason: "ended", announce: false };
   }
+  // Bypass first: the gate decides a second time, cheaply, once a cookie checks out.
+  if (facts.bypass) return { action: "pass", reason: "bypass", announce: false };
   if (pathMatches(facts.path, policy.pathPatterns)) return { action: "pass", reason: "allow-path", announce: false };
   if (facts.ip !== null && ipMatches(facts.ip, policy.ipRules)) {
     return { action: "pass", reason: "allow-ip", announce: false };
   }
-  if (facts.bypass) return { action: "pass", reason: "bypass", announce: false };
   if (phase.mode === "read-only") {
     if (READ_METHODS.has(facts.method.toUpperCase())) return { action: "pass", reason: "read", announce: true };
     return { action: "refuse-write" };

@@ -6,7 +6,7 @@ import { logEvent, rateLimited } from "../log";
 import { audienceOf } from "../page/negotiate";
 import { renderPage } from "../page/render";
 import { stateCache } from "../state/cache";
-import { decide, type Decision, type RequestFacts } from "./decide";
+import { decide, type RequestFacts } from "./decide";
 import { fetchOrigin, isGatewayError, isWebSocketUpgrade } from "./origin";
 import type { Policy } from "./policy";
 
@@ -21,7 +21,7 @@ export interface GateHooks {
 
 const originFaultLog = rateLimited(10_000);
 
-export async function handleGate(
+export function handleGate(
   request: Request,
   url: URL,
   env: Bindings,
@@ -30,34 +30,43 @@ export async function handleGate(
   hooks: GateHooks,
 ): Promise<Response> {
   const now = Date.now();
-  const site = url.hostname;
-  const cached = stateCache.policy(site, env.MAINTENANCE, ctx, config, now);
-  const policy = cached instanceof Promise ? await cached : cached;
+  const cached = stateCache.policy(url.hostname, env.MAINTENANCE, ctx, config, now);
+  if (cached instanceof Promise) return cached.then((policy) => gate(request, url, env, config, hooks, policy, now));
+  return gate(request, url, env, config, hooks, cached, now);
+}
 
+function gate(request: Request, url: URL, env: Bindings, config: Config, hooks: GateHooks, policy: Policy, now: number): Promise<Response> {
   // Hot path: nothing stored, or stored "off" with no window ahead.
-  if (policy.doc === null || (policy.doc.mode === "off" && policy.doc.startsAt === null)) {
-    return toOrigin(request, url, env, config, policy, now);
-  }
+  const doc = policy.doc;
+  if (doc === null || (doc.mode === "off" && doc.startsAt === null)) return toOrigin(request, url, env, config, policy, now);
+  return gateActive(request, url, env, config, hooks, policy, now);
+}
 
+async function gateActive(
+  request: Request,
+  url: URL,
+  env: Bindings,
+  config: Config,
+  hooks: GateHooks,
+  policy: Policy,
+  now: number,
+): Promise<Response> {
   const facts: RequestFacts = {
     method: request.method,
     path: url.pathname,
     ip: request.headers.get("cf-connecting-ip"),
     bypass: false,
   };
-  let decision: Decision = decide(facts, policy, now);
-  if (decision.action !== "pass" && hooks.hasBypass && (await hooks.hasBypass(request, site, policy, now, env))) {
+  let decision = decide(facts, policy, now);
+  if (decision.action !== "pass" && hooks.hasBypass && (await hooks.hasBypass(request, url.hostname, policy, now, env))) {
     decision = decide({ ...facts, bypass: true }, policy, now);
   }
 
   switch (decision.action) {
     case "pass": {
-      if (!decision.announce || !hooks.announce) return toOrigin(request, url, env, config, policy, now);
-      // While a banner is due, ask for the full page: a 304 would leave the
-      // visitor's cached copy (without the banner, or with a stale one) in place.
-      const fresh = withoutConditionals(request);
-      const response = await toOrigin(fresh, url, env, config, policy, now);
-      return hooks.announce(response, fresh, policy, now);
+      if (!decision.announce || !hooks.announce || !config.banner) return toOrigin(request, url, env, config, policy, now);
+      const page = forBanner(request);
+      return hooks.announce(await toOrigin(page, url, env, config, policy, now), page, policy, now);
     }
     case "refuse-write":
       // The body is never read: refusing without touching the stream lets the
@@ -77,44 +86,42 @@ export async function handleGate(
   }
 }
 
-async function toOrigin(
-  request: Request,
-  url: URL,
-  env: Bindings,
-  config: Config,
-  policy: Policy,
-  now: number,
-): Promise<Response> {
-  let response: Response;
-  try {
-    response = await fetchOrigin(request, url, config);
-  } catch (err) {
-    originFaultLog("unreachable", now, (suppressed) =>
-      logEvent("error", "origin.fault", { site: url.hostname, reason: err instanceof Error ? err.message : String(err), suppressed }),
-    );
-    return originDown(request, env, config, policy, now);
-  }
-  if (isGatewayError(response.status) && !isWebSocketUpgrade(request)) {
-    originFaultLog(`status-${response.status}`, now, (suppressed) =>
-      logEvent("warn", "origin.fault", { site: url.hostname, status: response.status, suppressed }),
-    );
-    // Free the origin connection; its error text must not reach the visitor.
-    response.body?.cancel().catch(() => {});
-    return originDown(request, env, config, policy, now);
-  }
-  return response;
+function toOrigin(request: Request, url: URL, env: Bindings, config: Config, policy: Policy, now: number): Promise<Response> {
+  return fetchOrigin(request, url, config).then(
+    (response) => {
+      if (!isGatewayError(response.status) || isWebSocketUpgrade(request)) return response;
+      originFaultLog(`status-${response.status}`, now, (suppressed) =>
+        logEvent("warn", "origin.fault", { site: url.hostname, status: response.status, suppressed }),
+      );
+      // Free the origin connection; its error text must not reach the visitor.
+      response.body?.cancel().catch(() => {});
+      return originDown(request, env, config, policy, now);
+    },
+    (err: unknown) => {
+      originFaultLog("unreachable", now, (suppressed) =>
+        logEvent("error", "origin.fault", { site: url.hostname, reason: err instanceof Error ? err.message : String(err), suppressed }),
+      );
+      return originDown(request, env, config, policy, now);
+    },
+  );
 }
 
 function originDown(request: Request, env: Bindings, config: Config, policy: Policy, now: number): Promise<Response> {
   return renderPage({ kind: "origin-down", audience: audienceOf(request.headers), method: request.method, policy, config, env, now });
 }
 
-function withoutConditionals(request: Request): Request {
-  if (request.method !== "GET" || (!request.headers.has("if-none-match") && !request.headers.has("if-modified-since"))) {
-    return request;
-  }
-  const headers = new Headers(request.headers);
-  headers.delete("if-none-match");
-  headers.delete("if-modified-since");
-  return new Request(request, { headers });
+/**
+ * While a banner is due, a page navigation asks the origin for the full page:
+ * a 304 would leave the visitor's cached copy (without the banner, or with a
+ * stale one) in place. Images, scripts and API calls keep their validators.
+ */
+function forBanner(request: Request): Request {
+  const headers = request.headers;
+  if (request.method !== "GET" || (!headers.has("if-none-match") && !headers.has("if-modified-since"))) return request;
+  const navigation = headers.get("sec-fetch-dest") === "document" || (headers.get("accept") ?? "").includes("text/html");
+  if (!navigation) return request;
+  const fresh = new Headers(headers);
+  fresh.delete("if-none-match");
+  fresh.delete("if-modified-since");
+  return new Request(request, { headers: fresh });
 }

@@ -36,9 +36,13 @@ interface Entry {
 
 /** A refresh that has not finished in this long is presumed lost (its waitUntil was cut). */
 const REFRESH_TIMEOUT_MS = 30_000;
+/** Sites remembered per isolate; a wildcard route can see many hostnames. */
+const MAX_SITES = 1000;
 
 export class StateCache {
   private readonly entries = new Map<string, Entry>();
+  /** Bumped by every admin write, so a read that started before it cannot undo it. */
+  private generation = 0;
 
   /** The site's policy: at once when cached, else after this request's own KV read. */
   policy(site: string, kv: KVNamespace, ctx: WaitUntil, config: Config, now: number): Policy | Promise<Policy> {
@@ -53,6 +57,7 @@ export class StateCache {
 
   /** Called after an admin write (null: deleted) so the writing isolate sees it at once. */
   applyWrite(scope: string, doc: StateDoc | null, config: Config): void {
+    this.generation++;
     for (const [site, entry] of this.entries) {
       if (scope !== "*" && scope !== site) continue;
       if (scope === "*") entry.star = doc;
@@ -76,7 +81,7 @@ export class StateCache {
   }
 
   private async load(site: string, kv: KVNamespace, config: Config, now: number): Promise<Entry> {
-    const prev = this.entries.get(site);
+    const startedAt = this.generation;
     let own: DocRead;
     let star: DocRead;
     try {
@@ -85,7 +90,18 @@ export class StateCache {
       const reason = `KV read failed: ${err instanceof Error ? err.message : String(err)}`;
       own = star = { ok: false, reason, raw: null };
     }
+    const prev = this.entries.get(site);
+    if (prev && this.generation !== startedAt) {
+      // An admin write in this isolate landed while we were reading: what we
+      // read may predate it, so keep the written state and read again later.
+      prev.refreshingSince = 0;
+      return prev;
+    }
     const entry = own.ok && star.ok ? this.fresh(site, own, star, prev, config, now) : this.faulty(site, own, star, prev, config, now);
+    if (!prev && this.entries.size >= MAX_SITES) {
+      // Forget the oldest site (Map keeps insertion order); it is read again if it comes back.
+      this.entries.delete(this.entries.keys().next().value!);
+    }
     this.entries.set(site, entry);
     return entry;
   }

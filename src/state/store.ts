@@ -63,13 +63,26 @@ export function logKey(scope: string, atMs: number): string {
   return `log:${scope}:${inverted}:${suffix}`;
 }
 
+/** KV's limit on a key's metadata, serialised, in bytes. */
+const METADATA_MAX_BYTES = 1024;
+
 export async function appendLog(kv: KVNamespace, entry: AuditEntry): Promise<void> {
   const key = logKey(entry.scope, Date.parse(entry.at));
-  // The entry rides in the metadata too (under KV's 1024-byte limit when it
-  // fits), so listing the log needs no per-entry read.
-  const json = JSON.stringify(entry);
-  const metadata = json.length <= 1000 ? entry : { ...entry, message: truncate(entry.message), detail: undefined };
-  await kv.put(key, json, { expirationTtl: LOG_TTL_SECONDS, metadata });
+  // The entry rides in the metadata too, so listing the log needs no
+  // per-entry read. When it is too big, a trimmed copy rides there and the
+  // full entry stays in the value.
+  await kv.put(key, JSON.stringify(entry), { expirationTtl: LOG_TTL_SECONDS, metadata: fitMetadata(entry) });
+}
+
+/** The entry, trimmed until it fits (bytes, not characters: messages can be any script). */
+export function fitMetadata(entry: AuditEntry): AuditEntry {
+  const fits = (e: AuditEntry) => byteLength(JSON.stringify(e)) <= METADATA_MAX_BYTES;
+  if (fits(entry)) return entry;
+  let trimmed: AuditEntry = { ...entry, detail: undefined, userAgent: entry.userAgent?.slice(0, 80) ?? null };
+  for (let max = 200; !fits(trimmed) && max >= 0; max -= 50) {
+    trimmed = { ...trimmed, message: entry.message === null ? null : truncate(entry.message, max) };
+  }
+  return fits(trimmed) ? trimmed : { ...trimmed, message: null, userAgent: null };
 }
 
 export async function listLog(
@@ -79,10 +92,17 @@ export async function listLog(
   cursor?: string,
 ): Promise<{ entries: AuditEntry[]; cursor: string | null }> {
   const page = await kv.list<AuditEntry>({ prefix: `log:${scope}:`, limit, cursor });
-  const entries = page.keys.map((k) => k.metadata).filter((m): m is AuditEntry => !!m);
+  // Metadata holds the entry (trimmed when long); read the value only when it is missing.
+  const entries = await Promise.all(
+    page.keys.map(async (k) => k.metadata ?? (await kv.get<AuditEntry>(k.name, "json"))),
+  ).then((list) => list.filter((e): e is AuditEntry => !!e));
   return { entries, cursor: page.list_complete ? null : page.cursor };
 }
 
-function truncate(text: string | null): string | null {
-  return text && text.length > 300 ? `${text.slice(0, 300)}…` : text;
+function truncate(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max)}…` : text;
+}
+
+function byteLength(text: string): number {
+  return new TextEncoder().encode(text).length;
 }

@@ -40,25 +40,45 @@ export async function sweepWindows(env: Bindings, config: Config, now: number): 
     const page = await env.MAINTENANCE.list({ prefix: "site:", cursor });
     for (const { name } of page.keys) {
       const scope = name.slice("site:".length);
-      const raw = await env.MAINTENANCE.get(name, "text");
-      const parsed = raw === null ? null : parseStateDoc(raw);
-      if (!parsed?.ok) continue;
-      const doc = parsed.doc;
-      const active = phaseAt(doc, now).kind === "active";
-      const marker = await env.MAINTENANCE.get<Marker>(markerKey(scope), "json");
-      if (marker && marker.updatedAt === doc.updatedAt && marker.active === active) continue;
-      await writeMarker(env, scope, { updatedAt: doc.updatedAt, active });
-      // A version the admin path never announced (or a lost marker): record it
-      // without firing, since its admin change was announced when it was made.
-      if (!marker || marker.updatedAt !== doc.updatedAt) continue;
-      const type: EventType = active ? "maintenance.started" : "maintenance.ended";
-      logEvent("info", "admin.change", { action: "window", scope, transition: type, actor: "schedule" });
-      fired.push({ scope, type });
-      await deliver(env, config, buildEvent(type, scope, doc, "schedule", now));
+      try {
+        const type = await sweepOne(env, config, scope, now);
+        if (type) fired.push({ scope, type });
+      } catch (err) {
+        // One bad scope (a corrupt marker, a failed read) must not stop the others.
+        logEvent("error", "state.fault", { reason: "cron sweep", scope, error: err instanceof Error ? err.message : String(err) });
+      }
     }
     cursor = page.list_complete ? undefined : page.cursor;
   } while (cursor);
   return fired;
+}
+
+async function sweepOne(env: Bindings, config: Config, scope: string, now: number): Promise<EventType | null> {
+  const raw = await env.MAINTENANCE.get(`site:${scope}`, "text");
+  const parsed = raw === null ? null : parseStateDoc(raw);
+  if (!parsed?.ok) return null;
+  const doc = parsed.doc;
+  const active = phaseAt(doc, now).kind === "active";
+  const marker = await readMarker(env, scope);
+  if (marker && marker.updatedAt === doc.updatedAt && marker.active === active) return null;
+  await writeMarker(env, scope, { updatedAt: doc.updatedAt, active });
+  // A version the admin path never announced (or a lost marker): record it
+  // without firing, since its admin change was announced when it was made.
+  if (!marker || marker.updatedAt !== doc.updatedAt) return null;
+  const type: EventType = active ? "maintenance.started" : "maintenance.ended";
+  logEvent("info", "admin.change", { action: "window", scope, transition: type, actor: "schedule" });
+  await deliver(env, config, buildEvent(type, scope, doc, "schedule", now));
+  return type;
+}
+
+/** A marker that cannot be read counts as missing (it is rewritten). */
+async function readMarker(env: Bindings, scope: string): Promise<Marker | null> {
+  try {
+    const m = await env.MAINTENANCE.get<Marker>(markerKey(scope), "json");
+    return m && typeof m.updatedAt === "string" && typeof m.active === "boolean" ? m : null;
+  } catch {
+    return null;
+  }
 }
 
 async function writeMarker(env: Bindings, scope: string, marker: Marker): Promise<void> {

@@ -113,7 +113,7 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
     return;
   }
 
-  if (path.startsWith("/banner/") && bannerRoute(path, url, res)) return;
+  if (path.startsWith("/banner/") && bannerRoute(path, url, req, res)) return;
 
   // Default: echo what arrived, hashing the body as it streams in.
   const chunks: Buffer[] = [];
@@ -140,7 +140,7 @@ const BANNER_PAGE =
   "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Shop</title></head>" +
   "<body class=\"home\"><main><h1>Fresh food</h1><p>Caf\u00e9 &amp; deli, \u2713 delivered.</p></main></body></html>";
 
-function bannerRoute(path: string, url: URL, res: ServerResponse): boolean {
+function bannerRoute(path: string, url: URL, req: IncomingMessage, res: ServerResponse): boolean {
   const html = (status: number, body: string | Buffer, headers: Record<string, string | string[]> = {}) => {
     const bytes = typeof body === "string" ? Buffer.from(body) : body;
     res.writeHead(status, { "content-type": "text/html; charset=utf-8", "content-length": bytes.length, ...headers });
@@ -148,9 +148,17 @@ function bannerRoute(path: string, url: URL, res: ServerResponse): boolean {
   };
   switch (path) {
     case "/banner/page":
+      // Revalidation like a real origin: a matching ETag gets 304 Not Modified.
+      if (req.headers["if-none-match"] === '"v1"') {
+        res.writeHead(304, { etag: '"v1"' });
+        res.end();
+        return true;
+      }
       html(200, BANNER_PAGE, {
         "set-cookie": ["a=1; Path=/; HttpOnly", "b=2; Path=/; Secure", "c=3; Path=/shop; Max-Age=60"],
-        "cache-control": "private, max-age=0",
+        "cache-control": "public, max-age=3600",
+        etag: '"v1"',
+        "last-modified": "Mon, 01 Jun 2026 10:00:00 GMT",
         "x-page": "kept",
       });
       return true;

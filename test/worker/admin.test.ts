@@ -139,7 +139,11 @@ describe("bad input changes nothing", () => {
 describe("routes", () => {
   it("answers 404 in JSON for unknown admin routes, and never forwards them", async () => {
     const site = freshSite();
-    for (const path of ["/__maint/nope", "/__maint/", "/__MAINT/status", "/%5F_maint/status", "//__maint/status"]) {
+    const variants = [
+      "/__maint/nope", "/__maint/", "/__MAINT/status", "/%5F_maint/status", "//__maint/status",
+      "/__MAINT/on%ff", "/__maint;x/status", "/x/..%2f__maint/status", "/x/..%5c__maint/status", "/__maint%2fstatus",
+    ];
+    for (const path of variants) {
       const res = await send(`https://${site}${path}`, { headers: { authorization: "Bearer test-admin-token-0123456789" } });
       expect(res.headers.get("x-origin"), path).toBeNull();
       expect([404, 200], path).toContain(res.status);
@@ -252,5 +256,17 @@ describe("following * again", () => {
     } finally {
       await env.MAINTENANCE.delete("site:*");
     }
+  });
+});
+
+describe("audit log of long messages", () => {
+  it("keeps an entry whose message is long in a multi-byte script", async () => {
+    const site = freshSite();
+    const message = "メンテナンス中です。".repeat(90); // 900 characters, 2700 bytes
+    expect((await admin(site, "/on", { body: { message } })).status).toBe(200);
+    const { entries } = (await (await admin(site, "/log")).json()) as { entries: Array<{ action: string; message: string }> };
+    expect(entries).toHaveLength(1);
+    expect(entries[0]?.action).toBe("on");
+    expect(message.startsWith(entries[0]!.message.replace("…", ""))).toBe(true);
   });
 });

@@ -78,16 +78,22 @@ describe("banner during an announced window", () => {
     expect(text(out)).toBe(page.replace(bodyTag, bodyTag + banner));
   });
 
-  it("keeps the status and every header, every Set-Cookie included, and drops only Content-Length", async () => {
+  it("keeps the status and headers, every Set-Cookie included, but not the length, validators or caching", async () => {
     const { site } = await announcedSite();
     const res = await send(`https://${site}/banner/page`);
     const origin = await fromOrigin("/banner/page");
     expect(origin.headers.get("content-length")).not.toBeNull();
     expect(res.headers.get("content-length")).toBeNull();
     expect(res.headers.getSetCookie()).toEqual(["a=1; Path=/; HttpOnly", "b=2; Path=/; Secure", "c=3; Path=/shop; Max-Age=60"]);
-    for (const name of ["content-type", "cache-control", "x-page"]) {
+    for (const name of ["content-type", "x-page"]) {
       expect(res.headers.get(name), name).toBe(origin.headers.get(name));
     }
+    // The origin's validators and max-age describe the page without the banner:
+    // a cached copy must not outlive the window, nor a 304 hide the banner.
+    expect(origin.headers.get("etag")).toBe('"v1"');
+    expect(res.headers.get("etag")).toBeNull();
+    expect(res.headers.get("last-modified")).toBeNull();
+    expect(res.headers.get("cache-control")).toBe("private, no-cache");
     expect(await res.text()).toContain('id="pitstop-banner"');
   });
 
@@ -303,5 +309,23 @@ describe("banner markup", () => {
     expect(cspNonces("script-src-elem 'nonce-e'; script-src 'nonce-s'")).toEqual({ style: null, script: "e" });
     expect(cspNonces("img-src *, script-src 'nonce-second'")).toEqual({ style: null, script: "second" });
     expect(cspNonces(`script-src 'nonce-"><script>'`)).toEqual({ style: null, script: null });
+  });
+});
+
+describe("revalidation while the banner is due", () => {
+  it("asks the origin for the full page on a navigation, so a cached copy cannot hide the banner", async () => {
+    const { site } = await announcedSite();
+    const res = await send(`https://${site}/banner/page`, {
+      headers: { accept: "text/html", "if-none-match": '"v1"', "if-modified-since": "Mon, 01 Jun 2026 10:00:00 GMT" },
+    });
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain('id="pitstop-banner"');
+  });
+
+  it("keeps validators on requests that are not page navigations", async () => {
+    const { site } = await announcedSite();
+    const res = await send(`https://${site}/echo`, { headers: { accept: "image/avif,image/*", "if-none-match": '"img"' } });
+    const echo = (await res.json()) as { headers: Record<string, string> };
+    expect(echo.headers["if-none-match"]).toBe('"img"');
   });
 });
