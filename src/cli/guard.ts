@@ -270,8 +270,11 @@ function runChild(argv: string[], signals: SignalState): Promise<{ code: number 
 }
 
 /**
- * SIGINT and SIGTERM while guarding: forwarded to the running command, and
+ * SIGINT and SIGTERM while guarding: passed on to the running command, and
  * remembered so that maintenance is left on. A third one sends SIGKILL.
+ * Ctrl-C at a terminal already reaches the command (it shares the terminal's
+ * foreground process group), so SIGINT is not sent a second time there: many
+ * tools read a second Ctrl-C as "abort the cleanup too".
  */
 class SignalState {
   received: NodeJS.Signals | null = null;
@@ -300,6 +303,8 @@ class SignalState {
     if (this.count >= 3) {
       this.p?.warn("third signal: killing the command (SIGKILL).");
       this.child.kill("SIGKILL");
+    } else if (signal === "SIGINT" && process.stdin.isTTY) {
+      this.p?.warn("SIGINT: the command got it from the terminal too; waiting for it to stop. Maintenance stays on.");
     } else {
       this.p?.warn(`${signal}: passing it on to the command and waiting for it to stop; maintenance stays on.`);
       this.child.kill(signal);

@@ -100,7 +100,7 @@ Run "pitstop <command> --help" for a command's options. Docs: docs/cli.md`,
   const bypass = withConnection(
     program.command("bypass").description("mint a signed link that lets one browser see the real site during maintenance"),
   )
-    .option("--ttl <duration>", "how long the link and its cookie work: 15m, 2h, 900 (seconds)")
+    .option("--ttl <duration>", "how long the link can be followed: 15m, 2h, 900 (seconds); the cookie it sets lasts BYPASS_COOKIE_HOURS (12 h)")
     .option("--next <path>", "where the link lands after setting the cookie, e.g. /admin")
     .option("--open", "also open the link in the default browser")
     .option("--json", "print {url, expiresAt} as JSON")
