@@ -15,12 +15,35 @@ export type Phase =
 export function phaseAt(doc: StateDoc | null, now: number): Phase {
   if (!doc || doc.mode === "off") return { kind: "off" };
   const mode = doc.mode;
-  const startsAt = doc.startsAt ? Date.parse(doc.startsAt) : null;
-  if (startsAt !== null && now < startsAt) {
-    return now >= announceFromMs(doc, startsAt) ? { kind: "announced", mode } : { kind: "pending", mode };
+  const t = timesOf(doc);
+  if (t.startsAt !== null && now < t.startsAt) {
+    return now >= t.announceFrom! ? { kind: "announced", mode } : { kind: "pending", mode };
   }
-  if (doc.autoEnd && doc.endsAt && now >= Date.parse(doc.endsAt)) return { kind: "ended" };
+  if (doc.autoEnd && t.endsAt !== null && now >= t.endsAt) return { kind: "ended" };
   return { kind: "active", mode };
+}
+
+interface Times {
+  startsAt: number | null;
+  endsAt: number | null;
+  announceFrom: number | null;
+}
+
+/** Documents are never mutated once read, so their times are parsed once, not per request. */
+const parsed = new WeakMap<StateDoc, Times>();
+
+function timesOf(doc: StateDoc): Times {
+  let t = parsed.get(doc);
+  if (!t) {
+    const startsAt = doc.startsAt ? Date.parse(doc.startsAt) : null;
+    t = {
+      startsAt,
+      endsAt: doc.endsAt ? Date.parse(doc.endsAt) : null,
+      announceFrom: startsAt === null ? null : announceFromMs(doc, startsAt),
+    };
+    parsed.set(doc, t);
+  }
+  return t;
 }
 
 export function announceFromMs(doc: StateDoc, startsAt: number): number {
