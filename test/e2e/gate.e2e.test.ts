@@ -148,6 +148,14 @@ describe("modes with curl", () => {
     expect(parsed.action).toBe("off");
     expect(pitstop.output()).not.toContain(pitstop.token);
   });
+
+  it("writes no log line of its own for ordinary requests", async () => {
+    const events = () => pitstop.output().split("\n").filter((l) => l.includes('"event":')).length;
+    const before = events();
+    for (let i = 0; i < 20; i++) await (await fetch(`${pitstop.url}/html`)).text();
+    await new Promise((r) => setTimeout(r, 300));
+    expect(events()).toBe(before);
+  });
 });
 
 describe("KV faults", () => {
