@@ -48,7 +48,14 @@ export default {
     const url = new URL(request.url);
     const { admin, hooks } = parts(config);
     if (isAdminPath(url.pathname, config.adminPrefix)) return admin.fetch(request, env, ctx);
-    return handleGate(request, url, env, ctx, config, hooks);
+    return handleGate(request, url, env, ctx, config, hooks).catch((err: unknown) => {
+      // A bug must never show a visitor a runtime error or a stack trace.
+      logEvent("error", "render.fault", { what: "gate", reason: err instanceof Error ? err.message : String(err) });
+      return new Response("<!doctype html><title>Back soon</title><p>We'll be right back.</p>", {
+        status: 503,
+        headers: { "content-type": "text/html; charset=utf-8", "cache-control": "no-store", "retry-after": "30" },
+      });
+    });
   },
 
   async scheduled(controller: ScheduledController, env: Bindings, ctx: ExecutionContext): Promise<void> {
@@ -101,8 +108,7 @@ function canonicalForMatching(pathname: string): string {
 function configFault(err: unknown, request: Request, env: Bindings): Response {
   const variable = err instanceof ConfigError ? err.variable : "configuration";
   logEvent("error", "config.fault", { reason: err instanceof Error ? err.message : String(err) });
-  const prefix = (env.ADMIN_PREFIX?.trim() || "/__maint").toLowerCase();
-  const admin = new URL(request.url).pathname.toLowerCase().startsWith(prefix);
+  const admin = isAdminPath(new URL(request.url).pathname, env.ADMIN_PREFIX?.trim() || "/__maint");
   const text = admin ? `Pitstop configuration error: ${variable} is invalid (the worker's logs say why).\n` : "Service temporarily unavailable\n";
   return new Response(text, { status: 500, headers: { "content-type": "text/plain; charset=utf-8", "cache-control": "no-store" } });
 }

@@ -8,6 +8,7 @@ import { bypassPrivateRoutes, bypassPublicRoutes, bypassStatus } from "../bypass
 import type { Bindings, Config } from "../config";
 import { logEvent } from "../log";
 import { scheduleRoutes } from "../schedule/routes";
+import { governingDoc } from "../gate/policy";
 import { stateCache } from "../state/cache";
 import { AllowInputSchema, LogQuerySchema, OnInputSchema, ScopeOnlySchema, validate } from "../state/schema";
 import { listLog, readDoc } from "../state/store";
@@ -131,7 +132,11 @@ async function adminStatus(c: Context<AdminEnv>, site: string) {
     ...(star.ok ? [] : [{ key: "site:*", reason: star.reason }]),
   ];
   const isolate = stateCache.inspect(site, now);
-  const governing = own.ok && own.doc ? own.doc : star.ok ? star.doc : null;
+  const ownDoc = own.ok ? own.doc : null;
+  const starDoc = star.ok ? star.doc : null;
+  const governing = governingDoc(ownDoc, starDoc);
+  // An "inherit" document adds its lists to those of "*".
+  const lists = [governing?.allow, ownDoc?.mode === "inherit" ? ownDoc.allow : undefined].filter((l) => l !== undefined);
   return {
     ok: true,
     site,
@@ -140,10 +145,10 @@ async function adminStatus(c: Context<AdminEnv>, site: string) {
     faults,
     cache: { ageMs: isolate.ageMs, fault: isolate.fault, cacheSeconds: config.cacheMs / 1000 },
     allow: {
-      ips: [...config.allowIps, ...(governing?.allow.ips ?? [])],
-      paths: [...config.allowPaths, ...(governing?.allow.paths ?? [])],
+      ips: [...config.allowIps, ...lists.flatMap((l) => l.ips)],
+      paths: [...config.allowPaths, ...lists.flatMap((l) => l.paths)],
     },
-    bypass: bypassStatus(c, own.ok ? own.doc : null, star.ok ? star.doc : null),
+    bypass: bypassStatus(c, ownDoc, starDoc),
     webhooks: await webhookStatus(c.env, config),
     config: { adminPrefix: config.adminPrefix, failMode: config.failMode, origin: config.origin ?? "route" },
   };

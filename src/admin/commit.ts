@@ -4,9 +4,10 @@ import type { Context } from "hono";
 import { logEvent } from "../log";
 import { stateCache } from "../state/cache";
 import { emptyDoc, type StateDoc } from "../state/schema";
-import { appendLog, deleteDoc, readDoc, writeDoc, type AuditEntry, type DocRead } from "../state/store";
+import { governingDoc } from "../gate/policy";
+import { appendLog, readDoc, writeDoc, type AuditEntry, type DocRead } from "../state/store";
 import type { AdminEnv } from "./api";
-import { transition, type Change } from "./changes";
+import { switchOff, transition, type Change } from "./changes";
 import { errorBody } from "./errors";
 
 export interface ChangeEvent {
@@ -45,9 +46,9 @@ export async function commit(
   const star = scope === "*" ? null : await readDoc(c.env.MAINTENANCE, "*");
   const starDoc = star?.ok ? star.doc : null;
   const own = stored.ok ? stored.doc : null;
-  // What the site was under: its own document, or "*" when it had none.
-  const before = own ?? (stored.ok ? starDoc : null);
-  const result = change(baseDoc(stored, starDoc, now, actor), now);
+  // What the site was under: its own document, or "*" (when it had none, or inherits).
+  const before = governingDoc(own, starDoc);
+  const result = change(baseDoc(stored, now, actor), now);
   if (!result.ok) {
     return c.json(errorBody("invalid_request", `${result.error.field}: ${result.error.message}`, result.error.field), 400);
   }
@@ -60,7 +61,8 @@ export async function commit(
   }
   stateCache.applyWrite(scope, after, config);
 
-  const kind = transition(before, after, now);
+  const effective = governingDoc(after, starDoc) ?? after;
+  const kind = transition(before, effective, now);
   const entry: AuditEntry = {
     at: after.updatedAt,
     action,
@@ -79,63 +81,37 @@ export async function commit(
     logEvent("error", "state.fault", { reason: "audit log write failed", error: err instanceof Error ? err.message : String(err) });
   }
   logEvent("info", "admin.change", { action, scope, mode: after.mode, transition: kind, actor, ip: entry.ip });
-  for (const listener of listeners) listener(c, { action, scope, kind, before, after, actor });
+  for (const listener of listeners) listener(c, { action, scope, kind, before, after: effective, actor });
   return c.json({ ok: true, scope, transition: kind, state: after });
 }
 
 
 /**
- * DELETE /state: forget a scope's own document. Revoked bypass links must stay
- * revoked: if the site's epoch is ahead of the "*" document's, "*" is raised
- * to it first (which can only revoke more, never less).
+ * DELETE /state: the site follows "*" again. Its document becomes "inherit",
+ * keeping its allowlists and its revocations (so revoked links stay revoked).
  */
 export async function resetScope(c: Context<AdminEnv>, scope: string): Promise<Response> {
-  const kv = c.env.MAINTENANCE;
-  const config = c.get("config");
   if (scope === "*") {
     return c.json(errorBody("invalid_request", 'scope: "*" follows nothing; use off to switch every site back on', "scope"), 400);
   }
-  const stored = await readDoc(kv, scope);
-  if (stored.ok && stored.doc === null) {
-    return c.json(errorBody("not_found", `${scope} has no state document of its own.`), 404);
+  const stored = await readDoc(c.env.MAINTENANCE, scope);
+  if (stored.ok && (stored.doc === null || stored.doc.mode === "inherit")) {
+    return c.json(errorBody("not_found", `${scope} has no setting of its own; it already follows "*".`), 404);
   }
-  const now = Date.now();
-  const actor = actorOf(c);
-  // A corrupt document's revocations are unknown: treat everything as revoked.
-  const ownEpoch = stored.ok ? (stored.doc?.bypassEpoch ?? 0) : now;
-  const star = await readDoc(kv, "*");
-  let starDoc = star.ok ? star.doc : null;
-  let raisedStarEpoch = false;
-  try {
-    if ((starDoc?.bypassEpoch ?? 0) < ownEpoch) {
-      starDoc = { ...(starDoc ?? emptyDoc(new Date(now), actor)), bypassEpoch: ownEpoch, updatedAt: new Date(now).toISOString(), updatedBy: actor };
-      await writeDoc(kv, "*", starDoc);
-      stateCache.applyWrite("*", starDoc, config);
-      raisedStarEpoch = true;
-    }
-    await deleteDoc(kv, scope);
-  } catch (err) {
-    logEvent("error", "admin.refused", { reason: "storage_error", scope, action: "reset", error: err instanceof Error ? err.message : String(err) });
-    return c.json(errorBody("storage_error", "Could not save the change (KV refused the write). Try again."), 503);
-  }
-  stateCache.applyWrite(scope, null, config);
-  const before = stored.ok ? stored.doc : null;
-  const after = starDoc ?? emptyDoc(new Date(now), actor);
-  const kind = transition(before, after, now);
-  await recordAudit(c, scope, "reset", after.mode, { transition: kind, raisedStarEpoch, ...(stored.ok ? {} : { repaired: stored.reason }) });
-  for (const listener of listeners) listener(c, { action: "reset", scope, kind, before, after, actor });
-  return c.json({ ok: true, scope, removed: true, transition: kind, raisedStarEpoch });
+  return commit(c, scope, "reset", (doc) => ({ ok: true, doc: { ...switchOff(doc), mode: "inherit" } }));
 }
 
 /**
- * What a change starts from. A site without a document of its own starts from
- * a copy of "*", so that, say, setting its allowlist does not switch it out of
- * a "*" maintenance. A corrupt document is replaced, and since the revocations
- * it held are unknown, every bypass link issued so far is revoked with it.
+ * What a change starts from. A site without a document of its own starts
+ * from "inherit": it keeps following "*" unless the change sets a mode (so
+ * setting its allowlist or revoking its links never switches it out of a "*"
+ * window). A corrupt document is replaced, and since the revocations it held
+ * are unknown, every bypass link issued so far for the scope is revoked.
  */
-function baseDoc(stored: DocRead, starDoc: StateDoc | null, now: number, actor: string): StateDoc {
-  if (!stored.ok) return { ...emptyDoc(new Date(now), actor), bypassEpoch: now };
-  return stored.doc ?? (starDoc ? { ...starDoc } : emptyDoc(new Date(now), actor));
+function baseDoc(stored: DocRead, now: number, actor: string): StateDoc {
+  const fresh: StateDoc = { ...emptyDoc(new Date(now), actor), mode: "inherit" };
+  if (!stored.ok) return { ...fresh, bypassEpoch: now };
+  return stored.doc ?? fresh;
 }
 
 /** An audit entry for something that is not a state change (minting a bypass link). */

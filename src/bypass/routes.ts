@@ -9,6 +9,7 @@ import { logEvent } from "../log";
 import { audienceOf } from "../page/negotiate";
 import { renderPage } from "../page/render";
 import { stateCache } from "../state/cache";
+import { governingDoc } from "../gate/policy";
 import { ScopeOnlySchema, ScopeSchema, type StateDoc } from "../state/schema";
 import { readDoc } from "../state/store";
 import { bypassSetCookie } from "./cookie";
@@ -67,7 +68,9 @@ export function bypassPublicRoutes(app: Hono<AdminEnv>): void {
       purpose: "cookie",
       site: result.claims.site,
       exp: Math.floor(now / 1000) + cookieSeconds,
-      iat: now,
+      // The link's own issue time: a link revoked before this isolate heard of
+      // it must not turn into a cookie that outlives the revoke.
+      iat: result.claims.iat,
     });
     logEvent("info", "bypass.used", { site, ok: true, ip: c.req.header("cf-connecting-ip") ?? null });
     const next = safeNextPath(result.claims.next) ?? "/";
@@ -92,13 +95,12 @@ export function bypassPrivateRoutes(app: Hono<AdminEnv>): void {
     const scope = resolveScope(c, body.value.scope);
     if (!scope.ok) return scope.response;
     const config = c.get("config");
-    const governing = await governingDoc(c, scope.value);
     const ttl = body.value.ttl ?? DEFAULT_LINK_TTL_SECONDS;
     const exp = Math.floor(Date.now() / 1000) + ttl;
     const next = body.value.next === undefined ? undefined : (safeNextPath(body.value.next) ?? undefined);
     const token = await signBypass(secret, { purpose: "link", site: scope.value, exp, iat: Date.now(), ...(next ? { next } : {}) });
     const expiresAt = new Date(exp * 1000).toISOString();
-    await recordAudit(c, scope.value, "bypass.mint", governing?.mode ?? "off", { ttl, next: next ?? null, expiresAt });
+    await recordAudit(c, scope.value, "bypass.mint", await modeOf(c, scope.value), { ttl, next: next ?? null, expiresAt });
     return c.json({
       ok: true,
       scope: scope.value,
@@ -113,13 +115,10 @@ export function bypassPrivateRoutes(app: Hono<AdminEnv>): void {
     if (!body.ok) return body.response;
     const scope = resolveScope(c, body.value.scope);
     if (!scope.ok) return scope.response;
-    // A site without its own document follows "*": revoke there (for every
-    // site, which only ever revokes more) rather than give the site a
-    // document of its own that would stop it following "*".
-    const ownDoc = scope.value === "*" || (await hasOwnDoc(c, scope.value));
-    const target = !ownDoc && (await hasOwnDoc(c, "*")) ? "*" : scope.value;
     // Revoked before now; never moving backwards, even if clocks disagree.
-    return commit(c, target, "bypass.revoke", (doc) => ({ ok: true, doc: { ...doc, bypassEpoch: Math.max(Date.now(), doc.bypassEpoch + 1) } }));
+    // A site that follows "*" gets an "inherit" document holding just this
+    // revocation, so it keeps following "*" and no other site is affected.
+    return commit(c, scope.value, "bypass.revoke", (doc) => ({ ok: true, doc: { ...doc, bypassEpoch: Math.max(Date.now(), doc.bypassEpoch + 1) } }));
   });
 }
 
@@ -135,17 +134,10 @@ export function bypassStatus(c: Context<AdminEnv>, own: StateDoc | null, star: S
   };
 }
 
-async function hasOwnDoc(c: Context<AdminEnv>, scope: string): Promise<boolean> {
-  const read = await readDoc(c.env.MAINTENANCE, scope);
-  return !read.ok || read.doc !== null;
-}
-
-async function governingDoc(c: Context<AdminEnv>, scope: string): Promise<StateDoc | null> {
+async function modeOf(c: Context<AdminEnv>, scope: string): Promise<string> {
   const own = await readDoc(c.env.MAINTENANCE, scope);
-  if (own.ok && own.doc) return own.doc;
-  if (scope === "*") return null;
-  const star = await readDoc(c.env.MAINTENANCE, "*");
-  return star.ok ? star.doc : null;
+  const star = scope === "*" ? own : await readDoc(c.env.MAINTENANCE, "*");
+  return governingDoc(own.ok ? own.doc : null, star.ok ? star.doc : null)?.mode ?? "off";
 }
 
 /** The link points at the scope's host; for "*" (or the caller's own host) at the caller's origin. */

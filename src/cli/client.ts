@@ -119,7 +119,7 @@ export class AdminClient {
   }
 
   /** Forget the scope's own document, so the site follows "*" again. */
-  reset(scope?: string): Promise<{ ok: true; scope: string; raisedStarEpoch: boolean }> {
+  reset(scope?: string): Promise<ChangeResult> {
     return this.call("DELETE", "/state", { body: { scope } });
   }
 

@@ -122,8 +122,7 @@ export async function reset(opts: Scoped): Promise<number> {
   const p = printer();
   const client = connect(opts, p);
   const r = await client.reset(opts.scope);
-  p.success(`${r.scope} has no setting of its own any more: it follows "*" again.`);
-  if (r.raisedStarEpoch) p.warn(`Its revoked bypass links stay revoked: the "*" bypass epoch was raised, so links minted for "*" must be minted again.`);
+  p.success(`${r.scope} follows "*" again (its own allowlists and revoked links are kept).`);
   return EXIT.ok;
 }
 

@@ -20,11 +20,21 @@ export interface Policy {
   revokedBefore: number;
 }
 
-/** A site's own document wins over the `*` document. */
+/**
+ * A site's own document wins over the `*` document, unless it says "inherit":
+ * then `*` decides the mode and window, and the site adds its allowlists.
+ * Revocations always add up: the later of the two applies.
+ */
 export function compilePolicy(own: StateDoc | null, star: StateDoc | null, config: Config): Policy {
-  const doc = own ?? star;
   const revokedBefore = Math.max(own?.bypassEpoch ?? 0, star?.bypassEpoch ?? 0);
-  return build(doc, own ? "site" : star ? "*" : "default", config, revokedBefore);
+  if (own && own.mode !== "inherit") return build(own, "site", config, revokedBefore);
+  const extra = own ? [own.allow] : [];
+  return build(star, star ? "*" : "default", config, revokedBefore, extra);
+}
+
+/** The document that decides a site's mode and window (see compilePolicy). */
+export function governingDoc(own: StateDoc | null, star: StateDoc | null): StateDoc | null {
+  return own && own.mode !== "inherit" ? own : star;
 }
 
 /** The policy used when no good state was ever read and FAIL_MODE is "closed". */
@@ -34,13 +44,20 @@ export function failClosedPolicy(config: Config, now: number): Policy {
   return build(doc, "fail-closed", config, Number.MAX_SAFE_INTEGER);
 }
 
-function build(doc: StateDoc | null, source: PolicySource, config: Config, revokedBefore: number): Policy {
+function build(
+  doc: StateDoc | null,
+  source: PolicySource,
+  config: Config,
+  revokedBefore: number,
+  extra: StateDoc["allow"][] = [],
+): Policy {
+  const lists = [...(doc ? [doc.allow] : []), ...extra];
   return {
     doc,
     source,
     revokedBefore,
-    ipRules: parseLenient([...config.allowIps, ...(doc?.allow.ips ?? [])], parseIpRule),
-    pathPatterns: parseLenient([...config.allowPaths, ...(doc?.allow.paths ?? [])], parsePathPattern),
+    ipRules: parseLenient([...config.allowIps, ...lists.flatMap((l) => l.ips)], parseIpRule),
+    pathPatterns: parseLenient([...config.allowPaths, ...lists.flatMap((l) => l.paths)], parsePathPattern),
   };
 }
 

@@ -13,7 +13,7 @@ export type Phase =
   | { kind: "ended" }; // past endsAt with autoEnd
 
 export function phaseAt(doc: StateDoc | null, now: number): Phase {
-  if (!doc || doc.mode === "off") return { kind: "off" };
+  if (!doc || doc.mode === "off" || doc.mode === "inherit") return { kind: "off" };
   const mode = doc.mode;
   const t = timesOf(doc);
   if (t.startsAt !== null && now < t.startsAt) {

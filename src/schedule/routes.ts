@@ -26,6 +26,10 @@ export function scheduleRoutes(app: Hono<AdminEnv>): void {
     if (!body.ok) return body.response;
     const scope = resolveScope(c, body.value.scope);
     if (!scope.ok) return scope.response;
-    return commit(c, scope.value, "schedule.cancel", (doc) => ({ ok: true, doc: switchOff(doc) }));
+    return commit(c, scope.value, "schedule.cancel", (doc) =>
+      doc.mode === "inherit"
+        ? { ok: false, error: { field: "scope", message: `${scope.value} has no window of its own; it follows "*" (cancel that with scope "*")` } }
+        : { ok: true, doc: switchOff(doc) },
+    );
   });
 }

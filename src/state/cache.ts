@@ -60,12 +60,17 @@ export class StateCache {
     this.generation++;
     for (const [site, entry] of this.entries) {
       if (scope !== "*" && scope !== site) continue;
+      if (!entry.good) {
+        // Never read successfully: one written document is not the whole
+        // picture (the other is unknown), so read both again next time.
+        this.entries.delete(site);
+        continue;
+      }
       if (scope === "*") entry.star = doc;
       else entry.own = doc;
       entry.policy = compilePolicy(entry.own, entry.star, config);
       entry.raw = "";
       entry.fault = null;
-      entry.good = true;
     }
   }
 
@@ -91,13 +96,16 @@ export class StateCache {
       own = star = { ok: false, reason, raw: null };
     }
     const prev = this.entries.get(site);
-    if (prev && this.generation !== startedAt) {
+    const raced = this.generation !== startedAt;
+    if (prev && raced) {
       // An admin write in this isolate landed while we were reading: what we
       // read may predate it, so keep the written state and read again later.
       prev.refreshingSince = 0;
       return prev;
     }
     const entry = own.ok && star.ok ? this.fresh(site, own, star, prev, config, now) : this.faulty(site, own, star, prev, config, now);
+    // A first read that raced a write: use it for this request, but read again at once.
+    if (raced) entry.fetchedAt = 0;
     if (!prev && this.entries.size >= MAX_SITES) {
       // Forget the oldest site (Map keeps insertion order); it is read again if it comes back.
       this.entries.delete(this.entries.keys().next().value!);

@@ -3,9 +3,14 @@
 // and update docs/storage-schema.md.
 import * as v from "valibot";
 
-export const MODES = ["off", "maintenance", "read-only"] as const;
+/**
+ * "inherit" is for a site's own document only: the site follows "*" for its
+ * mode, window and message, and the document holds just its own allowlists
+ * and revocation. It is what a site gets when only those are set.
+ */
+export const MODES = ["off", "maintenance", "read-only", "inherit"] as const;
 export type Mode = (typeof MODES)[number];
-export type ActiveMode = Exclude<Mode, "off">;
+export type ActiveMode = Exclude<Mode, "off" | "inherit">;
 
 export const STATE_VERSION = 1;
 

@@ -24,10 +24,6 @@ export async function writeDoc(kv: KVNamespace, scope: string, doc: StateDoc): P
   await kv.put(docKey(scope), JSON.stringify(doc));
 }
 
-export async function deleteDoc(kv: KVNamespace, scope: string): Promise<void> {
-  await kv.delete(docKey(scope));
-}
-
 function interpret(raw: string | null): DocRead {
   if (raw === null) return { ok: true, doc: null, raw };
   const parsed = parseStateDoc(raw);

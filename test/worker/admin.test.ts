@@ -208,7 +208,7 @@ describe("audit log", () => {
 });
 
 describe("following * again", () => {
-  it("DELETE /state removes a site's own document so it follows * again", async () => {
+  it("DELETE /state makes a site follow * again", async () => {
     const site = freshSite();
     await admin(site, "/off", { method: "POST" }); // an own "off" document
     await putDoc("*", { mode: "maintenance" });
@@ -216,7 +216,7 @@ describe("following * again", () => {
       expect((await send(`https://${site}/html`)).status).toBe(200); // own document wins
       const res = await admin(site, "/state", { method: "DELETE" });
       expect(res.status).toBe(200);
-      expect(await storedDoc(site)).toBeNull();
+      expect((await storedDoc(site))?.mode).toBe("inherit");
       expect((await send(`https://${site}/html`)).status).toBe(503);
       const { entries } = (await (await admin(site, "/log")).json()) as { entries: Array<{ action: string }> };
       expect(entries[0]?.action).toBe("reset");
@@ -233,7 +233,13 @@ describe("following * again", () => {
       expect((await admin(site, "/allow", { body: { paths: ["/webhooks/*"] } })).status).toBe(200);
       expect((await send(`https://${site}/html`)).status).toBe(503);
       expect((await send(`https://${site}/webhooks/x`)).status).toBe(200);
-      expect((await storedDoc(site))?.message).toBe("everywhere");
+      expect((await storedDoc(site))?.mode).toBe("inherit");
+      // It keeps following "*": off for "*" opens it, on again closes it.
+      await admin(site, "/off", { body: { scope: "*" } });
+      expect((await send(`https://${site}/html`)).status).toBe(200);
+      await admin(site, "/on", { body: { scope: "*" } });
+      expect((await send(`https://${site}/html`)).status).toBe(503);
+      expect((await send(`https://${site}/webhooks/x`)).status).toBe(200);
     } finally {
       await env.MAINTENANCE.delete("site:*");
     }
@@ -244,15 +250,14 @@ describe("following * again", () => {
     expect(res.status).toBe(400);
   });
 
-  it("keeps revoked bypass links revoked when a site goes back to following *", async () => {
+  it("keeps the site's own revocations and allowlists when it goes back to following *", async () => {
     const site = freshSite();
-    await putDoc(site, { mode: "maintenance", bypassEpoch: 2 });
+    await putDoc(site, { mode: "maintenance", bypassEpoch: 2, allow: { ips: ["192.0.2.9"], paths: [] } });
     await putDoc("*", { mode: "maintenance", bypassEpoch: 0 });
     try {
-      const res = await admin(site, "/state", { method: "DELETE" });
-      expect(((await res.json()) as { raisedStarEpoch: boolean }).raisedStarEpoch).toBe(true);
-      expect((await storedDoc("*"))?.bypassEpoch).toBe(2);
-      expect((await storedDoc("*"))?.mode).toBe("maintenance");
+      expect((await admin(site, "/state", { method: "DELETE" })).status).toBe(200);
+      expect(await storedDoc(site)).toMatchObject({ mode: "inherit", bypassEpoch: 2, allow: { ips: ["192.0.2.9"] } });
+      expect((await storedDoc("*"))?.bypassEpoch).toBe(0);
     } finally {
       await env.MAINTENANCE.delete("site:*");
     }

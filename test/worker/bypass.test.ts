@@ -3,6 +3,7 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { signBypass } from "../../src/bypass/signing";
+import { stateCache } from "../../src/state/cache";
 import { admin, freshSite, putDoc, send, storedDoc, testEnv, type Echo } from "./helpers";
 
 const SECRET = "test-bypass-secret-0123456789abcdef";
@@ -154,17 +155,49 @@ describe("bypass links", () => {
     expect((await send(`https://${site}/html`, { headers: { cookie: fresh.cookie! } })).status).toBe(200);
   });
 
-  it("revoking a site governed by * bumps the * epoch instead of switching the site on", async () => {
+  it("revokes only the site's links when it follows *, and it keeps following *", async () => {
     const site = freshSite();
+    const other = freshSite();
     await putDoc("*", { mode: "maintenance", bypassEpoch: 4 });
     try {
+      const mine = await follow((await mint(site)).url);
+      const theirs = await follow((await mint(other)).url);
       await admin(site, "/bypass/revoke", { method: "POST" });
-      expect(await storedDoc(site)).toBeNull();
-      expect((await storedDoc("*"))?.bypassEpoch).toBeGreaterThan(4);
+      expect((await storedDoc(site))?.mode).toBe("inherit");
+      expect((await storedDoc("*"))?.bypassEpoch).toBe(4);
+      expect((await send(`https://${site}/html`, { headers: { cookie: mine.cookie! } })).status).toBe(503);
+      expect((await send(`https://${other}/html`, { headers: { cookie: theirs.cookie! } })).status).toBe(200);
+      // Still following "*": switching "*" off opens the site.
+      await admin(site, "/off", { body: { scope: "*" } });
+      expect((await send(`https://${site}/html`)).status).toBe(200);
+    } finally {
+      await env.MAINTENANCE.delete("site:*");
+    }
+  });
+
+  it("keeps a site following * after revoking its links when nothing was stored yet", async () => {
+    const site = freshSite();
+    await admin(site, "/bypass/revoke", { method: "POST" });
+    try {
+      await admin(site, "/on", { body: { scope: "*" } });
       expect((await send(`https://${site}/html`)).status).toBe(503);
     } finally {
       await env.MAINTENANCE.delete("site:*");
     }
+  });
+
+  it("gives a link revoked elsewhere, but followed on a stale isolate, a cookie that dies with the news", async () => {
+    const site = freshSite();
+    await admin(site, "/on", { method: "POST" });
+    expect((await send(`https://${site}/html`)).status).toBe(503); // this isolate now caches the state
+    const { url } = await mint(site);
+    // Another location revokes; this isolate has not heard yet (its cache is fresh).
+    const stored = (await storedDoc(site))!;
+    await env.MAINTENANCE.put(`site:${site}`, JSON.stringify({ ...stored, bypassEpoch: Date.now() + 1 }));
+    const { cookie } = await follow(url);
+    expect(cookie).not.toBeNull();
+    stateCache.clear(); // the news arrives
+    expect((await send(`https://${site}/html`, { headers: { cookie: cookie! } })).status).toBe(503);
   });
 
   it("keeps a revoked cookie revoked after the site is reset and switched on again", async () => {
