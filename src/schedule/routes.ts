@@ -7,6 +7,7 @@ import { switchOff, switchOn } from "../admin/changes";
 import { commit } from "../admin/commit";
 import { errorBody } from "../admin/errors";
 import { OnInputSchema, ScopeOnlySchema } from "../state/schema";
+import { readDoc } from "../state/store";
 
 export function scheduleRoutes(app: Hono<AdminEnv>): void {
   app.post("/schedule", async (c) => {
@@ -26,10 +27,11 @@ export function scheduleRoutes(app: Hono<AdminEnv>): void {
     if (!body.ok) return body.response;
     const scope = resolveScope(c, body.value.scope);
     if (!scope.ok) return scope.response;
-    return commit(c, scope.value, "schedule.cancel", (doc) =>
-      doc.mode === "inherit"
-        ? { ok: false, error: { field: "scope", message: `${scope.value} has no window of its own; it follows "*" (cancel that with scope "*")` } }
-        : { ok: true, doc: switchOff(doc) },
-    );
+    // Nothing of the site's own to cancel (it follows "*"): say so, change nothing.
+    const stored = await readDoc(c.env.MAINTENANCE, scope.value);
+    if (stored.ok && (stored.doc === null || stored.doc.mode === "inherit")) {
+      return c.json({ ok: true, scope: scope.value, transition: "updated", state: stored.doc, note: 'nothing of its own to cancel; a "*" window is cancelled with scope "*"' });
+    }
+    return commit(c, scope.value, "schedule.cancel", (doc) => ({ ok: true, doc: switchOff(doc) }));
   });
 }

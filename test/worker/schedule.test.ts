@@ -132,3 +132,13 @@ describe("cron trigger", () => {
     await env.MAINTENANCE.delete(`site:${site}`);
   });
 });
+
+describe("cancelling when nothing is scheduled", () => {
+  it("answers 200 and changes nothing for a site that follows *", async () => {
+    const site = freshSite();
+    const res = await admin(site, "/schedule", { method: "DELETE" });
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { transition: string }).transition).toBe("updated");
+    expect(await storedDoc(site)).toBeNull();
+  });
+});
