@@ -89,14 +89,17 @@ export function isAdminPath(pathname: string, prefix: string): boolean {
   return p === lower || p.startsWith(`${lower}/`);
 }
 
-const SUSPICIOUS = /[%;A-Z]|\/\/|\/\.|\\/;
+const SUSPICIOUS = /[%;A-Z]|\/\/|\/\.|\.\/|\.$|\\/;
 
 /** Lenient: decodes only valid escapes, never throws. For matching, not for forwarding. */
 function canonicalForMatching(pathname: string): string {
   const decoded = pathname.replace(/%([0-9a-f]{2})/gi, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
   const out: string[] = [];
   for (const raw of decoded.replace(/\\/g, "/").split("/")) {
-    const segment = raw.split(";")[0]!.toLowerCase();
+    // Some servers drop ";params", trailing dots and spaces, or stop at a NUL.
+    let segment = raw.split(";")[0]!.split("\0")[0]!;
+    if (segment !== "." && segment !== "..") segment = segment.replace(/[. ]+$/, "");
+    segment = segment.toLowerCase();
     if (segment === "" || segment === ".") continue;
     if (segment === "..") out.pop();
     else out.push(segment);

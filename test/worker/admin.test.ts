@@ -142,6 +142,7 @@ describe("routes", () => {
     const variants = [
       "/__maint/nope", "/__maint/", "/__MAINT/status", "/%5F_maint/status", "//__maint/status",
       "/__MAINT/on%ff", "/__maint;x/status", "/x/..%2f__maint/status", "/x/..%5c__maint/status", "/__maint%2fstatus",
+      "/__maint./status", "/__maint%00/on", "/__maint%20/status", "/x/..;y/__maint/status",
     ];
     for (const path of variants) {
       const res = await send(`https://${site}${path}`, { headers: { authorization: "Bearer test-admin-token-0123456789" } });
