@@ -33,8 +33,7 @@ export function buildAdminApp(config: Config): Hono<AdminEnv> {
   // Served from the isolate cache: cheap enough for every open maintenance page and monitor.
   app.get("/status.json", async (c) => {
     const now = Date.now();
-    const cached = stateCache.policy(new URL(c.req.url).hostname, c.env.MAINTENANCE, c.executionCtx, config, now);
-    const policy = cached instanceof Promise ? await cached : cached;
+    const policy = await stateCache.policy(new URL(c.req.url).hostname, c.env.MAINTENANCE, c.executionCtx, config, now);
     c.header("access-control-allow-origin", "*");
     return c.json(publicStatus(policy.doc, now));
   });
@@ -125,8 +124,7 @@ async function adminStatus(c: Context<AdminEnv>, site: string) {
   const config = c.get("config");
   const now = Date.now();
   const [own, star] = await Promise.all([readDoc(c.env.MAINTENANCE, site), readDoc(c.env.MAINTENANCE, "*")]);
-  const cached = stateCache.policy(site, c.env.MAINTENANCE, c.executionCtx, config, now);
-  const policy = cached instanceof Promise ? await cached : cached;
+  const policy = await stateCache.policy(site, c.env.MAINTENANCE, c.executionCtx, config, now);
   const faults = [
     ...(own.ok ? [] : [{ key: `site:${site}`, reason: own.reason }]),
     ...(star.ok ? [] : [{ key: "site:*", reason: star.reason }]),

@@ -1,7 +1,7 @@
 // What the API shows of a state: the public view (status.json, for pages and
 // monitors; nothing secret) and the admin view.
 import type { Policy } from "../gate/policy";
-import { phaseAt, retryAfterSeconds } from "../gate/window";
+import { announceFromMs, phaseAt, retryAfterSeconds } from "../gate/window";
 import type { StateDoc } from "../state/schema";
 
 export interface PublicStatus {
@@ -27,7 +27,7 @@ export function publicStatus(doc: StateDoc | null, now: number): PublicStatus {
     message: active || scheduled ? (doc?.message ?? null) : null,
     startsAt: active || scheduled ? (doc?.startsAt ?? null) : null,
     endsAt: active || scheduled ? (doc?.endsAt ?? null) : null,
-    announceFrom: scheduled ? (doc?.announceFrom ?? (doc?.startsAt ? new Date(Date.parse(doc.startsAt) - 86_400_000).toISOString() : null)) : null,
+    announceFrom: scheduled && doc?.startsAt ? new Date(announceFromMs(doc, Date.parse(doc.startsAt))).toISOString() : null,
     retryAfter: active ? retryAfterSeconds(doc, now) : null,
     updatedAt: doc?.updatedAt ?? null,
   };

@@ -15,6 +15,7 @@
 //   still reads fine: the time stays in UTC and the button stays hidden.
 // - Everything is ASCII (escapeHtml turns the rest into character references),
 //   so the banner reads right whatever charset the page is in.
+import { utcText } from "../page/time";
 import type { StateDoc } from "../state/schema";
 
 /** "scheduled": before the window (announced); "read-only": read-only mode in force. */
@@ -78,20 +79,6 @@ export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']|[^\x20-\x7e]/gu, (ch) => ESCAPES[ch] ?? `&#x${ch.codePointAt(0)!.toString(16)};`);
 }
 
-const DAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
-const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-
-/**
- * The no-script fallback, e.g. "Fri 2 May 2031, 22:00 UTC"; the script swaps
- * in the visitor's local time. Built by hand: Intl output varies between ICU
- * versions, and this text must not.
- */
-export function utcText(iso: string): string {
-  const d = new Date(iso);
-  const hh = String(d.getUTCHours()).padStart(2, "0");
-  const mm = String(d.getUTCMinutes()).padStart(2, "0");
-  return `${DAYS[d.getUTCDay()]} ${d.getUTCDate()} ${MONTHS[d.getUTCMonth()]} ${d.getUTCFullYear()}, ${hh}:${mm} UTC`;
-}
 
 /**
  * BANNER_CSS is admin configuration, not visitor input, but it must not be

@@ -51,8 +51,7 @@ export function bypassPublicRoutes(app: Hono<AdminEnv>): void {
     const site = url.hostname.toLowerCase();
     const now = Date.now();
     const token = url.searchParams.get("token") ?? "";
-    const cached = stateCache.policy(site, c.env.MAINTENANCE, c.executionCtx, config, now);
-    const policy = cached instanceof Promise ? await cached : cached;
+    const policy = await stateCache.policy(site, c.env.MAINTENANCE, c.executionCtx, config, now);
     const revokedBefore = policy.revokedBefore;
     const result = secret ? await verifyBypass(secret, token, { purpose: "link", site, revokedBefore, now: Math.floor(now / 1000) }) : null;
     if (!secret || !result?.ok) {

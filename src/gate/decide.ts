@@ -49,8 +49,3 @@ export function decide(facts: RequestFacts, policy: Policy, now: number): Decisi
   }
   return { action: "maintenance" };
 }
-
-/** True when a decision blocks the request, so a bypass cookie is worth checking. */
-export function isBlocked(decision: Decision): boolean {
-  return decision.action !== "pass";
-}

@@ -7,6 +7,7 @@ import type { Policy } from "../gate/policy";
 import { retryAfterSeconds } from "../gate/window";
 import { logEvent } from "../log";
 import type { Audience } from "./negotiate";
+import { utcText } from "./time";
 
 export type PageKind = "maintenance" | "read-only" | "origin-down" | "link-invalid";
 
@@ -189,19 +190,12 @@ async function fill(html: string, data: Fill): Promise<string> {
       element(el) {
         if (data.endsAt === null) return;
         el.setAttribute("datetime", data.endsAt);
-        el.setInnerContent(utcLabel(data.endsAt));
+        el.setInnerContent(utcText(data.endsAt));
       },
     });
   return rewriter.transform(new Response(html)).text();
 }
 
-/** The no-JavaScript fallback; the page's script swaps in the visitor's local time. */
-export function utcLabel(iso: string): string {
-  const d = new Date(iso);
-  const time = d.toISOString().slice(11, 16);
-  const date = d.toLocaleDateString("en-GB", { day: "numeric", month: "long", year: "numeric", timeZone: "UTC" });
-  return `${time} UTC, ${date}`;
-}
 
 const FALLBACK_TEMPLATE = `<!doctype html><html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1"><title>Maintenance</title>

@@ -2,7 +2,8 @@
 // KV and the real origin (test/support/origin.ts, routes under /banner/).
 import { describe, expect, inject, it } from "vitest";
 import { cspNonces } from "../../src/banner/csp";
-import { escapeHtml, renderBanner, utcText, withNonces, type BannerKind } from "../../src/banner/markup";
+import { escapeHtml, renderBanner, withNonces, type BannerKind } from "../../src/banner/markup";
+import { utcText } from "../../src/page/time";
 import type { StateDoc } from "../../src/state/schema";
 import { doc, freshSite, putDoc, send, storedDoc, testEnv } from "./helpers";
 

@@ -4,7 +4,7 @@ import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:
 import { inject } from "vitest";
 import type { Bindings } from "../../src/config";
 import worker from "../../src/index";
-import type { StateDoc } from "../../src/state/schema";
+import { emptyDoc, type StateDoc } from "../../src/state/schema";
 
 export const ADMIN_TOKEN = "test-admin-token-0123456789";
 
@@ -50,21 +50,7 @@ export async function storedDoc(scope: string): Promise<StateDoc | null> {
 }
 
 export function doc(partial: Partial<StateDoc>): StateDoc {
-  return {
-    v: 1,
-    mode: "maintenance",
-    message: null,
-    retryAfter: null,
-    startsAt: null,
-    endsAt: null,
-    announceFrom: null,
-    autoEnd: false,
-    allow: { ips: [], paths: [] },
-    bypassEpoch: 0,
-    updatedAt: new Date().toISOString(),
-    updatedBy: "test",
-    ...partial,
-  };
+  return { ...emptyDoc(new Date(), "test"), mode: "maintenance", ...partial };
 }
 
 export async function putDoc(scope: string, partial: Partial<StateDoc>): Promise<void> {
