@@ -1,5 +1,5 @@
-import { parseIpRule } from "./allow/ip";
-import { parsePathPattern } from "./allow/path";
+import { parseIpRule } from "./core/ip";
+import { parsePathPattern } from "./core/path";
 
 // All configuration in one typed place, parsed and validated once per isolate
 // from `env` (never at import time: env only exists per request). A bad value

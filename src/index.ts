@@ -1,54 +1,65 @@
-// Pitstop's entry point: admin paths go to the admin API, everything else
-// through the gate; the cron trigger announces windows that start or end by
-// the clock. See README.md and DESIGN.md in the team's shared folder.
-import type { Hono } from "hono";
-import { buildAdminApp, type AdminEnv } from "./admin/api";
-import { onChange } from "./admin/commit";
-import { announceBanner } from "./banner/inject";
-import { hasValidBypassCookie, signOutHeaders } from "./bypass/cookie";
+// Pitstop's entry point: it wires the parts together once per isolate, sends
+// admin paths to the admin API and everything else through the gate, and
+// runs the cron sweep that announces windows starting or ending by the clock.
+// See README.md, and docs/ for each part.
+import { AdminApi } from "./admin/app";
+import { Banner } from "./banner/inject";
+import { BypassCookies } from "./bypass/cookie";
 import { ConfigError, getConfig, type Bindings, type Config } from "./config";
-import { handleGate, type GateHooks } from "./gate/handle";
+import { isAdminPath } from "./core/admin-path";
+import { Gate } from "./gate/gate";
+import { requestContext } from "./gate/request";
 import { logEvent } from "./log";
-import { announceChange, sweepWindows } from "./webhooks/events";
+import { Pages } from "./page/render";
+import { StateCache } from "./state/cache";
+import { Webhooks } from "./webhooks/events";
 
-let built: { config: Config; admin: Hono<AdminEnv>; hooks: GateHooks } | undefined;
-
-/** Built once per configuration (that is, once per isolate). */
-function parts(config: Config) {
-  if (built?.config !== config) {
-    built = {
-      config,
-      admin: buildAdminApp(config),
-      hooks: {
-        hasBypass: (request, site, policy, now, env) => hasValidBypassCookie(request, site, policy, env.BYPASS_SECRET, now),
-        maintenanceHeaders: (url) => signOutHeaders(config, url.protocol === "https:"),
-        announce: (response, request, policy, now) => announceBanner(response, request, policy, now, config),
-      },
-    };
-  }
-  return built;
+/** Everything built from one configuration: in production, once per isolate. */
+export interface Pitstop {
+  config: Config;
+  cache: StateCache;
+  gate: Gate;
+  admin: AdminApi;
+  webhooks: Webhooks;
 }
 
-onChange((c, event) => {
-  c.executionCtx.waitUntil(
-    announceChange(c.env, c.get("config"), event.scope, event.kind, event.after, event.actor, Date.now()).catch((err) =>
-      logEvent("error", "webhook.failed", { reason: err instanceof Error ? err.message : String(err) }),
-    ),
-  );
-});
+export function buildPitstop(env: Bindings, config: Config): Pitstop {
+  const cache = new StateCache(env.MAINTENANCE, config);
+  const pages = new Pages({ assets: env.ASSETS, adminPrefix: config.adminPrefix });
+  const bypassSecret = env.BYPASS_SECRET || null;
+  const cookies = new BypassCookies({ secret: bypassSecret, cookieDomain: config.cookieDomain, signOutCookies: config.signOutCookies });
+  const webhooks = new Webhooks({ urls: config.webhookUrls, secret: env.WEBHOOK_SECRET || null, kv: env.MAINTENANCE });
+  const banner = config.banner ? new Banner(config.bannerCss) : null;
+  return {
+    config,
+    cache,
+    webhooks,
+    gate: new Gate({ origin: config.origin, cache, pages, cookies, banner }),
+    admin: new AdminApi({ config, kv: env.MAINTENANCE, cache, pages, cookies, webhooks, adminToken: env.ADMIN_TOKEN || null, bypassSecret }),
+  };
+}
+
+/** The env object is the same for every request of an isolate, so it keys what was built for it. */
+const built = new WeakMap<Bindings, Pitstop>();
+
+/** This isolate's Pitstop for `env` (throws a ConfigError on a bad setting). */
+export function pitstopFor(env: Bindings): Pitstop {
+  let pitstop = built.get(env);
+  if (!pitstop) built.set(env, (pitstop = buildPitstop(env, getConfig(env))));
+  return pitstop;
+}
 
 export default {
   async fetch(request: Request, env: Bindings, ctx: ExecutionContext): Promise<Response> {
-    let config: Config;
+    let pitstop: Pitstop;
     try {
-      config = getConfig(env);
+      pitstop = pitstopFor(env);
     } catch (err) {
       return configFault(err, request, env);
     }
-    const url = new URL(request.url);
-    const { admin, hooks } = parts(config);
-    if (isAdminPath(url.pathname, config.adminPrefix)) return admin.fetch(request, env, ctx);
-    return handleGate(request, url, env, ctx, config, hooks).catch((err: unknown) => {
+    const rc = requestContext(request, ctx);
+    if (isAdminPath(rc.url.pathname, pitstop.config.adminPrefix)) return pitstop.admin.handle(rc);
+    return pitstop.gate.handle(rc).catch((err: unknown) => {
       // A bug must never show a visitor a runtime error or a stack trace.
       logEvent("error", "render.fault", { what: "gate", reason: err instanceof Error ? err.message : String(err) });
       return new Response("<!doctype html><title>Back soon</title><p>We'll be right back.</p>", {
@@ -59,53 +70,20 @@ export default {
   },
 
   async scheduled(controller: ScheduledController, env: Bindings, ctx: ExecutionContext): Promise<void> {
-    let config: Config;
+    let pitstop: Pitstop;
     try {
-      config = getConfig(env);
+      pitstop = pitstopFor(env);
     } catch (err) {
       logEvent("error", "config.fault", { reason: err instanceof Error ? err.message : String(err), in: "cron" });
       return;
     }
-    if (config.webhookUrls.length === 0) return;
     ctx.waitUntil(
-      sweepWindows(env, config, controller.scheduledTime).catch((err) =>
-        logEvent("error", "webhook.failed", { reason: err instanceof Error ? err.message : String(err), in: "cron" }),
-      ),
+      pitstop.webhooks
+        .sweep(controller.scheduledTime)
+        .catch((err) => logEvent("error", "webhook.failed", { reason: err instanceof Error ? err.message : String(err), in: "cron" })),
     );
   },
 } satisfies ExportedHandler<Bindings>;
-
-/**
- * Anything that could reach the admin prefix at the origin (any case,
- * percent-encoded, doubled slashes, dot segments, ";params") is kept away
- * from it; only the exact form is routed, the rest get the admin API's 404.
- * The common case, a path with none of those characters, costs one test.
- */
-export function isAdminPath(pathname: string, prefix: string): boolean {
-  if (pathname.startsWith(prefix) && (pathname.length === prefix.length || pathname[prefix.length] === "/")) return true;
-  if (!SUSPICIOUS.test(pathname)) return false;
-  const lower = prefix.toLowerCase();
-  const p = canonicalForMatching(pathname);
-  return p === lower || p.startsWith(`${lower}/`);
-}
-
-const SUSPICIOUS = /[%;A-Z]|\/\/|\/\.|\.\/|\.$|\\/;
-
-/** Lenient: decodes only valid escapes, never throws. For matching, not for forwarding. */
-function canonicalForMatching(pathname: string): string {
-  const decoded = pathname.replace(/%([0-9a-f]{2})/gi, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
-  const out: string[] = [];
-  for (const raw of decoded.replace(/\\/g, "/").split("/")) {
-    // Some servers drop ";params", trailing dots and spaces, or stop at a NUL.
-    let segment = raw.split(";")[0]!.split("\0")[0]!;
-    if (segment !== "." && segment !== "..") segment = segment.replace(/[. ]+$/, "");
-    segment = segment.toLowerCase();
-    if (segment === "" || segment === ".") continue;
-    if (segment === "..") out.pop();
-    else out.push(segment);
-  }
-  return `/${out.join("/")}`;
-}
 
 /** A bad setting: its name (never its value) to admin paths, the detail to the logs. */
 function configFault(err: unknown, request: Request, env: Bindings): Response {

@@ -1,31 +1,32 @@
 // Bearer authentication for the admin API. Closed unless configured: with no
 // ADMIN_TOKEN the API answers 503 "not configured", never open.
 import type { MiddlewareHandler } from "hono";
-import { errorBody } from "./errors";
+import { AdminError, errorBody } from "./errors";
 
 const encoder = new TextEncoder();
 
-export function adminAuth(getToken: (env: { ADMIN_TOKEN?: string }) => string | undefined): MiddlewareHandler {
+/** `expected`: ADMIN_TOKEN, or null when it is not set. */
+export function adminAuth(expected: string | null): MiddlewareHandler {
   return async function adminAuthMiddleware(c, next) {
-    const expected = getToken(c.env);
     if (!expected) {
-      return c.json(
-        errorBody("not_configured", "The admin API is not configured: set the ADMIN_TOKEN secret (npx wrangler secret put ADMIN_TOKEN)."),
+      throw new AdminError(
         503,
+        errorBody("not_configured", "The admin API is not configured: set the ADMIN_TOKEN secret (npx wrangler secret put ADMIN_TOKEN)."),
       );
     }
     const query = new URL(c.req.url).searchParams;
     if (query.has("token") || query.has("access_token")) {
-      return c.json(
-        errorBody("token_in_query", "Tokens in the query string are not accepted (they end up in logs); send Authorization: Bearer <token>."),
+      throw new AdminError(
         400,
+        errorBody("token_in_query", "Tokens in the query string are not accepted (they end up in logs); send Authorization: Bearer <token>."),
       );
     }
     const header = c.req.header("authorization") ?? "";
     const match = /^Bearer +([\x21-\x7e]+) *$/i.exec(header);
     if (!match || !(await tokensEqual(match[1]!, expected))) {
-      c.header("www-authenticate", 'Bearer realm="pitstop"');
-      return c.json(errorBody("unauthorized", "Missing or wrong admin token (Authorization: Bearer <token>)."), 401);
+      throw new AdminError(401, errorBody("unauthorized", "Missing or wrong admin token (Authorization: Bearer <token>)."), {
+        "www-authenticate": 'Bearer realm="pitstop"',
+      });
     }
     await next();
   };

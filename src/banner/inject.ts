@@ -1,4 +1,4 @@
-// The banner on the live site: the gate's `announce` hook. While a window is
+// The banner on the live site. While a window is
 // announced (from announceFrom until startsAt), or while read-only mode lets
 // reads through, origin HTML pages get the banner prepended to <body> as they
 // stream past. Nothing is buffered, and every response that is not plainly a
@@ -7,23 +7,68 @@
 // A page without a <body> start tag gets no banner: browsers infer the body,
 // but a streaming rewriter has no tag to attach to, and guessing would risk
 // putting markup inside <head>.
-import type { Config } from "../config";
-import type { Policy } from "../gate/policy";
-import { phaseAt } from "../gate/window";
+import type { Policy } from "../core/policy";
+import { phaseAt } from "../core/window";
 import { logEvent, rateLimited } from "../log";
 import { cspNonces } from "./csp";
 import { renderBanner, withNonces, type BannerKind, type BannerMarkup } from "./markup";
 
 /**
- * Returns the response with the banner streamed into it, or the very same
- * response when the banner does not apply: banner off in config, not a GET,
- * not a 200 text/html page, a download, a WebSocket, a content encoding the
- * runtime does not decode, or no announcement in force at `now`.
+ * The banner of one isolate, built only when BANNER is on. Its markup is
+ * rendered once per policy, never per request.
  */
-export function announceBanner(response: Response, request: Request, policy: Policy, now: number, config: Config): Response {
-  if (!config.banner || request.method !== "GET" || !isRewritable(response)) return response;
-  const markup = bannerFor(policy, now, config);
-  if (markup === null) return response;
+export class Banner {
+  /** Policies are recompiled whenever the state changes, so the banner follows them. */
+  private readonly rendered = new WeakMap<Policy, { scheduled?: BannerMarkup; readOnly?: BannerMarkup }>();
+
+  /** `css`: BANNER_CSS, appended inside the banner's own style. */
+  constructor(private readonly css: string | null) {}
+
+  /**
+   * Returns the response with the banner streamed into it, or the very same
+   * response when the banner does not apply: not a GET, not a 200 text/html
+   * page, a download, a WebSocket, a content encoding the runtime does not
+   * decode, or no announcement in force at `now`.
+   */
+  inject(response: Response, request: Request, policy: Policy, now: number): Response {
+    if (request.method !== "GET" || !isRewritable(response)) return response;
+    const markup = this.markupFor(policy, now);
+    return markup === null ? response : streamInto(response, markup, now);
+  }
+
+  /**
+   * While a banner is due, a page navigation asks the origin for the full page:
+   * a 304 would leave the visitor's cached copy (without the banner, or with a
+   * stale one) in place. Images, scripts and API calls keep their validators.
+   */
+  prepare(request: Request): Request {
+    const headers = request.headers;
+    if (request.method !== "GET" || (!headers.has("if-none-match") && !headers.has("if-modified-since"))) return request;
+    const navigation = headers.get("sec-fetch-dest") === "document" || (headers.get("accept") ?? "").includes("text/html");
+    if (!navigation) return request;
+    const fresh = new Headers(headers);
+    fresh.delete("if-none-match");
+    fresh.delete("if-modified-since");
+    return new Request(request, { headers: fresh });
+  }
+
+  private markupFor(policy: Policy, now: number): BannerMarkup | null {
+    const doc = policy.doc;
+    if (doc === null) return null;
+    const phase = phaseAt(doc, now);
+    let kind: BannerKind;
+    if (phase.kind === "announced") kind = "scheduled";
+    else if (phase.kind === "active" && phase.mode === "read-only") kind = "read-only";
+    else return null;
+
+    let entry = this.rendered.get(policy);
+    if (!entry) this.rendered.set(policy, (entry = {}));
+    const slot = kind === "scheduled" ? "scheduled" : "readOnly";
+    return (entry[slot] ??= renderBanner(doc, kind, this.css));
+  }
+}
+
+function streamInto(response: Response, markup: BannerMarkup, now: number): Response {
   const csp = response.headers.get("content-security-policy");
   const html = csp === null ? markup.html : withNonces(markup, cspNonces(csp));
 
@@ -87,30 +132,4 @@ function prependOnce(html: string): HTMLRewriterElementContentHandlers {
       el.prepend(html, { html: true });
     },
   };
-}
-
-// ---- markup, rendered once per policy ------------------------------------------
-
-interface Rendered {
-  config: Config;
-  scheduled?: BannerMarkup;
-  readOnly?: BannerMarkup;
-}
-
-/** Policies are recompiled whenever the state changes, so the banner follows them. */
-const rendered = new WeakMap<Policy, Rendered>();
-
-function bannerFor(policy: Policy, now: number, config: Config): BannerMarkup | null {
-  const doc = policy.doc;
-  if (doc === null) return null;
-  const phase = phaseAt(doc, now);
-  let kind: BannerKind;
-  if (phase.kind === "announced") kind = "scheduled";
-  else if (phase.kind === "active" && phase.mode === "read-only") kind = "read-only";
-  else return null;
-
-  let entry = rendered.get(policy);
-  if (entry?.config !== config) rendered.set(policy, (entry = { config }));
-  const slot = kind === "scheduled" ? "scheduled" : "readOnly";
-  return (entry[slot] ??= renderBanner(doc, kind, config.bannerCss));
 }

@@ -16,7 +16,7 @@
 // - Everything is ASCII (escapeHtml turns the rest into character references),
 //   so the banner reads right whatever charset the page is in.
 import { utcText } from "../page/time";
-import type { StateDoc } from "../state/schema";
+import type { StateDoc } from "../core/doc";
 
 /** "scheduled": before the window (announced); "read-only": read-only mode in force. */
 export type BannerKind = "scheduled" | "read-only";

@@ -13,6 +13,8 @@
 // newest such time (of the site's document and of "*") is refused. Times only
 // move forward, so nothing a later change does can bring a revoked token back.
 
+import { safeNextPath } from "../core/redirect";
+
 export type BypassPurpose = "link" | "cookie";
 
 export interface BypassClaims {
@@ -40,7 +42,6 @@ export interface VerifyExpectation {
 }
 
 export const MAX_TOKEN_LENGTH = 2048;
-export const MAX_NEXT_LENGTH = 512;
 
 export async function signBypass(secret: string, claims: BypassClaims): Promise<string> {
   if (!validClaims(claims)) throw new TypeError("signBypass: invalid claims");
@@ -77,41 +78,13 @@ export async function verifyBypass(secret: string, value: string, expect: Verify
   return { ok: true, claims };
 }
 
-/**
- * Returns `next` as a same-origin absolute path (query and fragment kept), or
- * null. Anything a browser could read as another origin is refused: "//host"
- * and "/\host" are scheme-relative (WHATWG URL treats "\" as "/"), and
- * control characters, raw or percent-encoded, invite header splitting.
- */
-export function safeNextPath(next: unknown): string | null {
-  if (typeof next !== "string" || next.length === 0 || next.length > MAX_NEXT_LENGTH) return null;
-  if (next[0] !== "/" || next[1] === "/") return null;
-  if (UNSAFE_NEXT_CHARS.test(next) || ENCODED_CONTROL.test(next)) return null;
-  let url: URL;
-  try {
-    url = new URL(next, PROBE_ORIGIN);
-  } catch {
-    return null;
-  }
-  if (url.origin !== PROBE_ORIGIN) return null;
-  // Re-serialise so the result is ASCII (safe in a Location header), then
-  // recheck: "/.//evil.com" resolves to the path "//evil.com".
-  const out = url.pathname + url.search + url.hash;
-  if (out[0] !== "/" || out[1] === "/" || out.includes("\\")) return null;
-  return out;
-}
-
 // ---- private helpers ----
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 const TAG_BYTES = 32;
 const MAC_LABEL = "pitstop-bypass-v1.";
-const PROBE_ORIGIN = "https://x.invalid";
 const TOKEN_SHAPE = /^([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)$/;
-// Backslash, C0 controls, DEL and any Unicode whitespace.
-const UNSAFE_NEXT_CHARS = /[\\\u0000-\u001f\u007f\s]/;
-const ENCODED_CONTROL = /%(?:[01][0-9a-f]|7f)/i;
 const PURPOSE_CODES: Record<BypassPurpose, string> = { link: "l", cookie: "c" };
 
 interface WirePayload {

@@ -2,15 +2,13 @@
 // streamed body, redirect: manual) and responses come back as they are:
 // streamed, compressed bodies untouched, every Set-Cookie kept, WebSocket
 // upgrades unwrapped.
-import type { Config } from "../config";
-
 /**
  * With ORIGIN_URL, the same path and query on that origin; else the route's
  * origin. The request itself serves as the init (method, headers, streamed
  * body, redirect: manual), so no second Request is built on the hot path.
  */
-export function fetchOrigin(request: Request, url: URL, config: Config): Promise<Response> {
-  return config.origin === null ? fetch(request) : fetch(config.origin + url.pathname + url.search, request);
+export function fetchOrigin(request: Request, url: URL, origin: string | null): Promise<Response> {
+  return origin === null ? fetch(request) : fetch(origin + url.pathname + url.search, request);
 }
 
 /**

@@ -1,10 +1,8 @@
 // The responses Pitstop itself serves: the maintenance page, the read-only
-// refusal and the origin-down page, as HTML (from the templates in assets/)
-// or as RFC 9457 problem+json. HTML is rendered once per state change and
-// kept in isolate memory; a request only copies the finished string.
-import type { Bindings, Config } from "../config";
-import type { Policy } from "../gate/policy";
-import { retryAfterSeconds } from "../gate/window";
+// refusal, the origin-down page and the invalid-link page, as HTML (from the
+// templates in assets/) or as RFC 9457 problem+json.
+import type { Policy } from "../core/policy";
+import { retryAfterSeconds } from "../core/window";
 import { logEvent } from "../log";
 import type { Audience } from "./negotiate";
 import { utcText } from "./time";
@@ -59,97 +57,105 @@ export interface RenderInput {
   audience: Audience;
   method: string;
   policy: Policy | null;
-  config: Config;
-  env: Bindings;
   now: number;
   extraHeaders?: [string, string][];
 }
 
-export async function renderPage(input: RenderInput): Promise<Response> {
-  const { kind, policy, now } = input;
-  const copy = PAGES[kind];
-  const doc = policy?.doc ?? null;
-  // The admin's message explains maintenance; other pages keep their own words.
-  const message = (kind === "maintenance" || kind === "read-only") && doc?.message ? doc.message : copy.defaultMessage;
-  const endsAt = kind === "maintenance" || kind === "read-only" ? (doc?.endsAt ?? null) : null;
-  const retryAfter = kind === "origin-down" ? 30 : retryAfterSeconds(doc, now);
+export interface PageSettings {
+  /** Where the templates come from (the ASSETS binding). */
+  assets: Fetcher;
+  /** The page polls `<adminPrefix>/status.json`. */
+  adminPrefix: string;
+}
 
-  const headers = new Headers({
-    "cache-control": "no-store",
-    vary: "Accept",
-    "x-pitstop": kind,
-  });
-  if (copy.status === 503 || copy.status === 502) headers.set("retry-after", String(retryAfter));
-  for (const [name, value] of input.extraHeaders ?? []) headers.append(name, value);
+/**
+ * The pages of one isolate. HTML is rendered once per state change and kept;
+ * a request only copies the finished string.
+ */
+export class Pages {
+  private readonly templates = new Map<string, string>();
+  private readonly rendered = new WeakMap<object, Map<PageKind, string>>();
 
-  let body: string;
-  if (input.audience === "json") {
-    headers.set("content-type", "application/problem+json");
-    body = JSON.stringify({
-      type: copy.problemType,
-      title: copy.title,
-      status: copy.status,
-      detail: message,
-      ...(copy.status === 403 ? {} : { retryAfter, endsAt }),
+  constructor(private readonly settings: PageSettings) {}
+
+  async render(input: RenderInput): Promise<Response> {
+    const { kind, policy, now } = input;
+    const copy = PAGES[kind];
+    const doc = policy?.doc ?? null;
+    // The admin's message explains maintenance; other pages keep their own words.
+    const message = (kind === "maintenance" || kind === "read-only") && doc?.message ? doc.message : copy.defaultMessage;
+    const endsAt = kind === "maintenance" || kind === "read-only" ? (doc?.endsAt ?? null) : null;
+    const retryAfter = kind === "origin-down" ? 30 : retryAfterSeconds(doc, now);
+
+    const headers = new Headers({
+      "cache-control": "no-store",
+      vary: "Accept",
+      "x-pitstop": kind,
     });
-  } else {
-    headers.set("content-type", "text/html; charset=utf-8");
-    headers.set("content-security-policy", PAGE_CSP);
-    headers.set("referrer-policy", "no-referrer");
-    headers.set("x-content-type-options", "nosniff");
-    body = await cachedHtml(kind, policy, message, endsAt, input);
+    if (copy.status === 503 || copy.status === 502) headers.set("retry-after", String(retryAfter));
+    for (const [name, value] of input.extraHeaders ?? []) headers.append(name, value);
+
+    let body: string;
+    if (input.audience === "json") {
+      headers.set("content-type", "application/problem+json");
+      body = JSON.stringify({
+        type: copy.problemType,
+        title: copy.title,
+        status: copy.status,
+        detail: message,
+        ...(copy.status === 403 ? {} : { retryAfter, endsAt }),
+      });
+    } else {
+      headers.set("content-type", "text/html; charset=utf-8");
+      headers.set("content-security-policy", PAGE_CSP);
+      headers.set("referrer-policy", "no-referrer");
+      headers.set("x-content-type-options", "nosniff");
+      body = await this.html(kind, policy, message, endsAt);
+    }
+    const isHead = input.method.toUpperCase() === "HEAD";
+    return new Response(isHead ? null : body, { status: copy.status, headers });
   }
-  const isHead = input.method.toUpperCase() === "HEAD";
-  return new Response(isHead ? null : body, { status: copy.status, headers });
+
+  private async html(kind: PageKind, policy: Policy | null, message: string, endsAt: string | null): Promise<string> {
+    const owner = kind === "maintenance" || kind === "read-only" ? (policy ?? STATELESS) : STATELESS;
+    let byKind = this.rendered.get(owner);
+    if (!byKind) this.rendered.set(owner, (byKind = new Map()));
+    const hit = byKind.get(kind);
+    if (hit !== undefined) return hit;
+    const html = await fill(await this.template(kind), {
+      title: PAGES[kind].title,
+      message,
+      endsAt,
+      statusUrl: `${this.settings.adminPrefix}/status.json`,
+    });
+    byKind.set(kind, html);
+    return html;
+  }
+
+  private async template(kind: PageKind): Promise<string> {
+    const name = PAGES[kind].template;
+    const cached = this.templates.get(name);
+    if (cached !== undefined) return cached;
+    let text: string;
+    try {
+      const res = await this.settings.assets.fetch(new Request(`https://assets.invalid/${name}`));
+      if (!res.ok) throw new Error(`status ${res.status}`);
+      text = await res.text();
+    } catch (err) {
+      // A missing template must never leave a visitor with an error: fall back
+      // to a plain page carrying the same hooks, and say so in the logs.
+      logEvent("error", "render.fault", { template: name, reason: err instanceof Error ? err.message : String(err) });
+      return FALLBACK_TEMPLATE;
+    }
+    this.templates.set(name, text);
+    return text;
+  }
 }
 
 // ---- HTML rendering ------------------------------------------------------------
 
-const templates = new Map<string, string>();
-const rendered = new WeakMap<object, Map<PageKind, string>>();
 /** Pages that do not depend on a site's state share this cache key. */
 const STATELESS = {};
-
-async function cachedHtml(
-  kind: PageKind,
-  policy: Policy | null,
-  message: string,
-  endsAt: string | null,
-  input: RenderInput,
-): Promise<string> {
-  const owner = kind === "maintenance" || kind === "read-only" ? (policy ?? STATELESS) : STATELESS;
-  let byKind = rendered.get(owner);
-  if (!byKind) rendered.set(owner, (byKind = new Map()));
-  const hit = byKind.get(kind);
-  if (hit !== undefined) return hit;
-  const html = await fill(await template(kind, input.env), {
-    title: PAGES[kind].title,
-    message,
-    endsAt,
-    statusUrl: `${input.config.adminPrefix}/status.json`,
-  });
-  byKind.set(kind, html);
-  return html;
-}
-
-async function template(kind: PageKind, env: Bindings): Promise<string> {
-  const name = PAGES[kind].template;
-  const cached = templates.get(name);
-  if (cached !== undefined) return cached;
-  let text: string;
-  try {
-    const res = await env.ASSETS.fetch(new Request(`https://assets.invalid/${name}`));
-    if (!res.ok) throw new Error(`status ${res.status}`);
-    text = await res.text();
-  } catch (err) {
-    // A missing template must never leave a visitor with an error: fall back
-    // to a plain page carrying the same hooks, and say so in the logs.
-    logEvent("error", "render.fault", { template: name, reason: err instanceof Error ? err.message : String(err) });
-    return FALLBACK_TEMPLATE;
-  }
-  templates.set(name, text);
-  return text;
-}
 
 interface Fill {
   title: string;

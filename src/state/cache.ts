@@ -5,15 +5,22 @@
 // workerd refuses I/O on behalf of another request, so a refresh promise is
 // never shared: the request that starts a refresh hands it to its own
 // ctx.waitUntil, and everyone else keeps answering from the cached value.
-import type { Config } from "../config";
-import { compilePolicy, failClosedPolicy, type Policy } from "../gate/policy";
+import type { DocRead, StateDoc } from "../core/doc";
+import { compilePolicy, failClosedPolicy, type GlobalAllow, type Policy } from "../core/policy";
+import type { FailMode } from "../config";
 import { logEvent } from "../log";
-import type { StateDoc } from "./schema";
-import { readSiteDocs, type DocRead } from "./store";
+import { readSite } from "./store";
 
 /** The one thing the cache needs of an ExecutionContext. */
 export interface WaitUntil {
   waitUntil(promise: Promise<unknown>): void;
+}
+
+/** What the cache needs of the configuration. */
+export interface CacheSettings extends GlobalAllow {
+  /** How long an isolate trusts its cached copy, in ms. */
+  cacheMs: number;
+  failMode: FailMode;
 }
 
 export interface Fault {
@@ -44,19 +51,24 @@ export class StateCache {
   /** Bumped by every admin write, so a read that started before it cannot undo it. */
   private generation = 0;
 
+  constructor(
+    private readonly kv: KVNamespace,
+    private readonly settings: CacheSettings,
+  ) {}
+
   /** The site's policy: at once when cached, else after this request's own KV read. */
-  policy(site: string, kv: KVNamespace, ctx: WaitUntil, config: Config, now: number): Policy | Promise<Policy> {
+  policy(site: string, now: number, ctx: WaitUntil): Policy | Promise<Policy> {
     const entry = this.entries.get(site);
-    if (!entry) return this.load(site, kv, config, now).then((e) => e.policy);
-    if (now - entry.fetchedAt >= config.cacheMs && now - entry.refreshingSince >= REFRESH_TIMEOUT_MS) {
+    if (!entry) return this.load(site, now).then((e) => e.policy);
+    if (now - entry.fetchedAt >= this.settings.cacheMs && now - entry.refreshingSince >= REFRESH_TIMEOUT_MS) {
       entry.refreshingSince = now;
-      ctx.waitUntil(this.load(site, kv, config, now));
+      ctx.waitUntil(this.load(site, now));
     }
     return entry.policy;
   }
 
   /** Called after an admin write (null: deleted) so the writing isolate sees it at once. */
-  applyWrite(scope: string, doc: StateDoc | null, config: Config): void {
+  applyWrite(scope: string, doc: StateDoc | null): void {
     this.generation++;
     for (const [site, entry] of this.entries) {
       if (scope !== "*" && scope !== site) continue;
@@ -68,7 +80,7 @@ export class StateCache {
       }
       if (scope === "*") entry.star = doc;
       else entry.own = doc;
-      entry.policy = compilePolicy(entry.own, entry.star, config);
+      entry.policy = compilePolicy(entry.own, entry.star, this.settings);
       entry.raw = "";
       entry.fault = null;
     }
@@ -85,12 +97,12 @@ export class StateCache {
     this.entries.clear();
   }
 
-  private async load(site: string, kv: KVNamespace, config: Config, now: number): Promise<Entry> {
+  private async load(site: string, now: number): Promise<Entry> {
     const startedAt = this.generation;
     let own: DocRead;
     let star: DocRead;
     try {
-      ({ own, star } = await readSiteDocs(kv, site));
+      ({ own, star } = await readSite(this.kv, site));
     } catch (err) {
       const reason = `KV read failed: ${err instanceof Error ? err.message : String(err)}`;
       own = star = { ok: false, reason, raw: null };
@@ -103,7 +115,7 @@ export class StateCache {
       prev.refreshingSince = 0;
       return prev;
     }
-    const entry = own.ok && star.ok ? this.fresh(site, own, star, prev, config, now) : this.faulty(site, own, star, prev, config, now);
+    const entry = own.ok && star.ok ? this.fresh(site, own, star, prev, now) : this.faulty(site, own, star, prev, now);
     // A first read that raced a write: use it for this request, but read again at once.
     if (raced) entry.fetchedAt = 0;
     if (!prev && this.entries.size >= MAX_SITES) {
@@ -114,25 +126,23 @@ export class StateCache {
     return entry;
   }
 
-  private fresh(site: string, own: DocRead & { ok: true }, star: DocRead & { ok: true }, prev: Entry | undefined, config: Config, now: number): Entry {
+  private fresh(site: string, own: DocRead & { ok: true }, star: DocRead & { ok: true }, prev: Entry | undefined, now: number): Entry {
     const raw = `${own.raw}\u0000${star.raw}`;
     if (prev?.fault) logEvent("info", "state.recovered", { site });
     // Unchanged text keeps the same policy object, so pages rendered for it stay cached.
-    const policy = prev?.good && prev.raw === raw ? prev.policy : compilePolicy(own.doc, star.doc, config);
+    const policy = prev?.good && prev.raw === raw ? prev.policy : compilePolicy(own.doc, star.doc, this.settings);
     return { policy, own: own.doc, star: star.doc, raw, good: true, fetchedAt: now, refreshingSince: 0, fault: null };
   }
 
   /** Keeps the last good state if there is one, else follows FAIL_MODE. */
-  private faulty(site: string, own: DocRead, star: DocRead, prev: Entry | undefined, config: Config, now: number): Entry {
+  private faulty(site: string, own: DocRead, star: DocRead, prev: Entry | undefined, now: number): Entry {
+    const { failMode } = this.settings;
     const reason = !own.ok ? `site:${site} ${own.reason}` : !star.ok ? `site:* ${star.reason}` : "unknown";
     const fault: Fault = { reason, since: prev?.fault?.since ?? new Date(now).toISOString() };
-    const fallback = prev?.good ? "last good state" : `FAIL_MODE=${config.failMode}`;
+    const fallback = prev?.good ? "last good state" : `FAIL_MODE=${failMode}`;
     logEvent("error", "state.fault", { site, reason, using: fallback });
     if (prev?.good) return { ...prev, fetchedAt: now, refreshingSince: 0, fault };
-    const policy = config.failMode === "closed" ? failClosedPolicy(config, now) : compilePolicy(null, null, config);
+    const policy = failMode === "closed" ? failClosedPolicy(this.settings, now) : compilePolicy(null, null, this.settings);
     return { policy, own: null, star: null, raw: "", good: false, fetchedAt: now, refreshingSince: 0, fault };
   }
 }
-
-/** The one cache of this isolate. */
-export const stateCache = new StateCache();

@@ -1,9 +1,9 @@
 // Webhook delivery: a JSON event per change, signed Stripe-style with
 // WEBHOOK_SECRET (Pitstop-Signature: t=<unix>,v1=<hex HMAC-SHA256 of "t.body">),
 // retried with backoff inside waitUntil, never blocking the admin call.
-import type { Bindings, Config } from "../config";
+import type { StateDoc } from "../core/doc";
 import { logEvent } from "../log";
-import type { StateDoc } from "../state/schema";
+import { recordDelivery } from "../state/webhook-state";
 
 export type EventType = "maintenance.scheduled" | "maintenance.started" | "maintenance.ended" | "maintenance.cancelled";
 
@@ -18,6 +18,14 @@ export interface PitstopEvent {
   actor: string;
   /** Slack-compatible summary, so a chat webhook URL works as is. */
   text: string;
+}
+
+export interface WebhookSettings {
+  urls: URL[];
+  /** WEBHOOK_SECRET; null: events go unsigned. */
+  secret: string | null;
+  /** Where delivery outcomes are recorded. */
+  kv: KVNamespace;
 }
 
 export function buildEvent(type: EventType, site: string, doc: StateDoc, actor: string, now: number): PitstopEvent {
@@ -37,16 +45,15 @@ export function buildEvent(type: EventType, site: string, doc: StateDoc, actor: 
 /** Retry delays after the first attempt: 1 s, then 3 s (all within waitUntil's budget). */
 const RETRY_DELAYS_MS = [1000, 3000];
 const ATTEMPT_TIMEOUT_MS = 5000;
-export const STATUS_KEY = "webhook:status";
 
-export async function deliver(env: Bindings, config: Config, event: PitstopEvent, delays: number[] = RETRY_DELAYS_MS): Promise<void> {
-  if (config.webhookUrls.length === 0) return;
+export async function deliver(settings: WebhookSettings, event: PitstopEvent, delays: number[] = RETRY_DELAYS_MS): Promise<void> {
+  if (settings.urls.length === 0) return;
   const body = JSON.stringify(event);
-  const signature = env.WEBHOOK_SECRET ? await sign(env.WEBHOOK_SECRET, body, Math.floor(Date.now() / 1000)) : null;
-  await Promise.all(config.webhookUrls.map((url) => deliverOne(env, url, event, body, signature, delays)));
+  const signature = settings.secret ? await sign(settings.secret, body, Math.floor(Date.now() / 1000)) : null;
+  await Promise.all(settings.urls.map((url) => deliverOne(settings.kv, url, event, body, signature, delays)));
 }
 
-async function deliverOne(env: Bindings, url: URL, event: PitstopEvent, body: string, signature: string | null, delays: number[]): Promise<void> {
+async function deliverOne(kv: KVNamespace, url: URL, event: PitstopEvent, body: string, signature: string | null, delays: number[]): Promise<void> {
   let failure = "";
   for (let attempt = 0; attempt <= delays.length; attempt++) {
     if (attempt > 0) await new Promise((r) => setTimeout(r, delays[attempt - 1]));
@@ -65,7 +72,7 @@ async function deliverOne(env: Bindings, url: URL, event: PitstopEvent, body: st
       await res.body?.cancel();
       if (res.ok) {
         logEvent("info", "webhook.delivered", { host: url.host, event: event.type, attempts: attempt + 1 });
-        await recordStatus(env, { lastSuccess: { at: new Date().toISOString(), host: url.host, event: event.type } });
+        await recordDelivery(kv, { lastSuccess: { at: new Date().toISOString(), host: url.host, event: event.type } });
         return;
       }
       failure = `HTTP ${res.status}`;
@@ -76,7 +83,7 @@ async function deliverOne(env: Bindings, url: URL, event: PitstopEvent, body: st
     }
   }
   logEvent("error", "webhook.failed", { host: url.host, event: event.type, reason: failure });
-  await recordStatus(env, { lastFailure: { at: new Date().toISOString(), host: url.host, event: event.type, reason: failure } });
+  await recordDelivery(kv, { lastFailure: { at: new Date().toISOString(), host: url.host, event: event.type, reason: failure } });
 }
 
 /** Stripe-style: HMAC-SHA256 over "<timestamp>.<body>", hex. */
@@ -85,31 +92,6 @@ export async function sign(secret: string, body: string, timestamp: number): Pro
   const mac = await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(`${timestamp}.${body}`));
   const hex = [...new Uint8Array(mac)].map((b) => b.toString(16).padStart(2, "0")).join("");
   return `t=${timestamp},v1=${hex}`;
-}
-
-interface DeliveryStatus {
-  lastSuccess?: { at: string; host: string; event: string };
-  lastFailure?: { at: string; host: string; event: string; reason: string };
-}
-
-async function recordStatus(env: Bindings, update: DeliveryStatus): Promise<void> {
-  try {
-    const current = (await env.MAINTENANCE.get<DeliveryStatus>(STATUS_KEY, "json")) ?? {};
-    await env.MAINTENANCE.put(STATUS_KEY, JSON.stringify({ ...current, ...update }));
-  } catch {
-    // Status is best effort; the log line above already tells the story.
-  }
-}
-
-/** For GET /status: hosts only (webhook URLs often embed secrets), and the last outcome. */
-export async function webhookStatus(env: Bindings, config: Config) {
-  let last: DeliveryStatus = {};
-  try {
-    last = (await env.MAINTENANCE.get<DeliveryStatus>(STATUS_KEY, "json")) ?? {};
-  } catch {
-    // reported as unknown
-  }
-  return { targets: config.webhookUrls.map((u) => u.host), signed: Boolean(env.WEBHOOK_SECRET), ...last };
 }
 
 function summary(type: EventType, site: string, doc: StateDoc): string {

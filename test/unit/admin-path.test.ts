@@ -1,6 +1,6 @@
 // Which paths are kept away from the origin as admin paths.
 import { describe, expect, it } from "vitest";
-import { isAdminPath } from "../../src/index";
+import { isAdminPath } from "../../src/core/admin-path";
 
 describe("isAdminPath", () => {
   it.each([

@@ -1,21 +1,15 @@
 // The request decision, exhaustively: every mode, method and path case.
 import { describe, expect, it } from "vitest";
 import { parseConfig } from "../../src/config";
-import { decide, type RequestFacts } from "../../src/gate/decide";
-import { compilePolicy } from "../../src/gate/policy";
-import type { StateDoc } from "../../src/state/schema";
+import { decide, type RequestFacts } from "../../src/core/decide";
+import type { StateDoc } from "../../src/core/doc";
+import { compilePolicy } from "../../src/core/policy";
+import { doc } from "../support/docs";
 
 const NOW = Date.parse("2026-06-01T12:00:00Z");
 const config = parseConfig({ ALLOW_IPS: "198.51.100.7, 2001:db8::/32" } as never);
 
-function doc(partial: Partial<StateDoc>): StateDoc {
-  return {
-    v: 1, mode: "maintenance", message: null, retryAfter: null, startsAt: null, endsAt: null,
-    announceFrom: null, autoEnd: false, allow: { ips: [], paths: [] }, bypassEpoch: 0,
-    updatedAt: "2026-06-01T11:00:00Z", updatedBy: "test", ...partial,
-  };
-}
-const policy = (partial: Partial<StateDoc> | null) => compilePolicy(partial ? doc(partial) : null, null, config);
+const policy = (partial: Partial<StateDoc> | null) => compilePolicy(partial ? doc(partial, new Date(NOW)) : null, null, config);
 const facts = (f: Partial<RequestFacts> = {}): RequestFacts => ({ method: "GET", path: "/", ip: "192.0.2.1", bypass: false, ...f });
 
 const ALL_METHODS = ["GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH", "DELETE", "PURGE", "propfind", "CONNECT"];

@@ -1,5 +1,5 @@
 import { describe, it, expect } from "vitest";
-import { parseIpRule, parseIpRules, ipMatches } from "../../src/allow/ip";
+import { parseIpRule, parseIpRules, ipMatches } from "../../src/core/ip";
 
 const rules = (...entries: string[]) => parseIpRules(entries);
 

@@ -1,5 +1,5 @@
 import { describe, it, expect } from "vitest";
-import { normalisePath, parsePathPattern, parsePathPatterns, pathMatches } from "../../src/allow/path";
+import { normalisePath, parsePathPattern, parsePathPatterns, pathMatches } from "../../src/core/path";
 
 const patterns = parsePathPatterns(["/healthz", "/up", "/webhooks/*"]);
 

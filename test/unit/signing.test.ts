@@ -1,5 +1,6 @@
 import { describe, it, expect } from "vitest";
-import { signBypass, verifyBypass, safeNextPath, type BypassClaims } from "../../src/bypass/signing";
+import { signBypass, verifyBypass, type BypassClaims } from "../../src/bypass/signing";
+import { safeNextPath } from "../../src/core/redirect";
 
 const SECRET = "unit-test-secret-0123456789abcdef";
 const NOW = 1_800_000_000;

@@ -1,8 +1,10 @@
 // Window evaluation at the boundaries, and the checks on times an admin sends.
 import { describe, expect, it } from "vitest";
-import { SKEW_MS, switchOn, transition } from "../../src/admin/changes";
-import { phaseAt, retryAfterSeconds } from "../../src/gate/window";
-import { emptyDoc, type StateDoc } from "../../src/state/schema";
+import { applyAction, SKEW_MS, transition } from "../../src/core/changes";
+import { emptyDoc, type StateDoc } from "../../src/core/doc";
+import type { OnInput } from "../../src/core/input";
+import { phaseAt, retryAfterSeconds } from "../../src/core/window";
+import { stored } from "../support/docs";
 
 const T0 = Date.parse("2026-06-01T12:00:00Z");
 const start = T0 + 3_600_000;
@@ -53,20 +55,22 @@ describe("retryAfterSeconds", () => {
   });
 });
 
-describe("switchOn's checks on times", () => {
+describe("switching on: the checks on times", () => {
   const base = emptyDoc(new Date(T0), "t");
+  const switchOn = (current: StateDoc, input: OnInput, mode: "maintenance" | "read-only", now: number) =>
+    applyAction("site.test", stored(current), { kind: "on", mode, input }, now);
   it("accepts a start a little in the past (clock skew) and refuses one further back", () => {
     expect(switchOn(base, { startsAt: iso(T0 - SKEW_MS + 1000) }, "maintenance", T0).ok).toBe(true);
     const r = switchOn(base, { startsAt: iso(T0 - SKEW_MS - 1000) }, "maintenance", T0);
-    expect(r).toEqual({ ok: false, error: { field: "startsAt", message: "must not be in the past" } });
+    expect(r).toEqual({ ok: false, problem: { code: "invalid_request", field: "startsAt", message: "must not be in the past" } });
   });
   it("refuses an end before the start, and an end in the past", () => {
-    expect(switchOn(base, { startsAt: iso(end), endsAt: iso(start) }, "maintenance", T0)).toMatchObject({ ok: false, error: { field: "endsAt" } });
-    expect(switchOn(base, { endsAt: iso(T0 - 1) }, "maintenance", T0)).toMatchObject({ ok: false, error: { field: "endsAt" } });
+    expect(switchOn(base, { startsAt: iso(end), endsAt: iso(start) }, "maintenance", T0)).toMatchObject({ ok: false, problem: { field: "endsAt" } });
+    expect(switchOn(base, { endsAt: iso(T0 - 1) }, "maintenance", T0)).toMatchObject({ ok: false, problem: { field: "endsAt" } });
   });
   it("refuses announceFrom after the start or without one", () => {
-    expect(switchOn(base, { startsAt: iso(start), announceFrom: iso(start + 1) }, "maintenance", T0)).toMatchObject({ ok: false, error: { field: "announceFrom" } });
-    expect(switchOn(base, { announceFrom: iso(T0) }, "maintenance", T0)).toMatchObject({ ok: false, error: { field: "announceFrom" } });
+    expect(switchOn(base, { startsAt: iso(start), announceFrom: iso(start + 1) }, "maintenance", T0)).toMatchObject({ ok: false, problem: { field: "announceFrom" } });
+    expect(switchOn(base, { announceFrom: iso(T0) }, "maintenance", T0)).toMatchObject({ ok: false, problem: { field: "announceFrom" } });
   });
   it("keeps allowlists and the bypass epoch, and clears an old message", () => {
     const current = { ...base, message: "old", bypassEpoch: 3, allow: { ips: ["192.0.2.1"], paths: [] } };

@@ -4,7 +4,7 @@ import { describe, expect, inject, it } from "vitest";
 import { cspNonces } from "../../src/banner/csp";
 import { escapeHtml, renderBanner, withNonces, type BannerKind } from "../../src/banner/markup";
 import { utcText } from "../../src/page/time";
-import type { StateDoc } from "../../src/state/schema";
+import type { StateDoc } from "../../src/core/doc";
 import { doc, freshSite, putDoc, send, storedDoc, testEnv } from "./helpers";
 
 const HOUR = 3600_000;

@@ -3,8 +3,7 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { signBypass } from "../../src/bypass/signing";
-import { stateCache } from "../../src/state/cache";
-import { admin, freshSite, putDoc, send, storedDoc, testEnv, type Echo } from "./helpers";
+import { admin, cacheOf, freshSite, putDoc, send, storedDoc, testEnv, type Echo } from "./helpers";
 
 const SECRET = "test-bypass-secret-0123456789abcdef";
 
@@ -196,7 +195,7 @@ describe("bypass links", () => {
     await env.MAINTENANCE.put(`site:${site}`, JSON.stringify({ ...stored, bypassEpoch: Date.now() + 1 }));
     const { cookie } = await follow(url);
     expect(cookie).not.toBeNull();
-    stateCache.clear(); // the news arrives
+    cacheOf().clear(); // the news arrives
     expect((await send(`https://${site}/html`, { headers: { cookie: cookie! } })).status).toBe(503);
   });
 

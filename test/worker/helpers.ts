@@ -3,8 +3,11 @@
 import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
 import { inject } from "vitest";
 import type { Bindings } from "../../src/config";
-import worker from "../../src/index";
-import { emptyDoc, type StateDoc } from "../../src/state/schema";
+import type { StateDoc } from "../../src/core/doc";
+import worker, { pitstopFor } from "../../src/index";
+import { doc } from "../support/docs";
+
+export { doc };
 
 export const ADMIN_TOKEN = "test-admin-token-0123456789";
 
@@ -14,8 +17,21 @@ export function freshSite(label = "site"): string {
   return `${label}-${++siteCounter}-${crypto.randomUUID().slice(0, 8)}.test`;
 }
 
-export function testEnv(overrides: Partial<Bindings> = {}): Bindings {
+let defaultEnv: Bindings | undefined;
+
+/**
+ * The worker's env for a test. Without overrides it is always the same
+ * object, as in a real isolate, so requests share one isolate's cache; each
+ * call with overrides is a new deployment, with a cache of its own.
+ */
+export function testEnv(overrides?: Partial<Bindings>): Bindings {
+  if (!overrides) return (defaultEnv ??= { ...env, ORIGIN_URL: inject("originUrl") } as Bindings);
   return { ...env, ORIGIN_URL: inject("originUrl"), ...overrides } as Bindings;
+}
+
+/** The isolate's state cache behind `e`: tests clear it to play a fresh isolate. */
+export function cacheOf(e: Bindings = testEnv()) {
+  return pitstopFor(e).cache;
 }
 
 /** Sends a request through the worker and waits for its waitUntil work. */
@@ -47,10 +63,6 @@ export async function admin(site: string, path: string, call: AdminCall = {}, e?
 
 export async function storedDoc(scope: string): Promise<StateDoc | null> {
   return env.MAINTENANCE.get<StateDoc>(`site:${scope}`, "json");
-}
-
-export function doc(partial: Partial<StateDoc>): StateDoc {
-  return { ...emptyDoc(new Date(), "test"), mode: "maintenance", ...partial };
 }
 
 export async function putDoc(scope: string, partial: Partial<StateDoc>): Promise<void> {

@@ -1,6 +1,6 @@
 // Where a state document stands at a given moment. Windows need no cron on the
 // request path: every request evaluates the stored times against `now`.
-import type { ActiveMode, StateDoc } from "../state/schema";
+import type { ActiveMode, StateDoc } from "./doc";
 
 /** How long before a window the banner appears when announceFrom is not set. */
 export const DEFAULT_ANNOUNCE_MS = 24 * 3600 * 1000;
@@ -48,6 +48,12 @@ function timesOf(doc: StateDoc): Times {
 
 export function announceFromMs(doc: StateDoc, startsAt: number): number {
   return doc.announceFrom ? Date.parse(doc.announceFrom) : startsAt - DEFAULT_ANNOUNCE_MS;
+}
+
+/** When the banner for a document's window appears (ISO), or null when it has no window. */
+export function announceTime(doc: StateDoc | null): string | null {
+  if (!doc?.startsAt) return null;
+  return new Date(announceFromMs(doc, Date.parse(doc.startsAt))).toISOString();
 }
 
 /** Seconds a client should wait: until endsAt when it lies ahead, else retryAfter (default 300). */

@@ -1,7 +1,7 @@
 // The request decision: a pure function of plain facts, the site's policy and
 // the time. Every behaviour of the gate is specified (and tested) here.
-import { ipMatches } from "../allow/ip";
-import { pathMatches } from "../allow/path";
+import { ipMatches } from "./ip";
+import { pathMatches } from "./path";
 import type { Policy } from "./policy";
 import { phaseAt } from "./window";
 

@@ -1,0 +1,23 @@
+// What the admin API is built from, once per isolate, and what each admin
+// request carries through Hono.
+import type { Config } from "../config";
+import type { BypassCookies } from "../bypass/cookie";
+import type { RequestContext } from "../gate/request";
+import type { Pages } from "../page/render";
+import type { StateCache } from "../state/cache";
+import type { Webhooks } from "../webhooks/events";
+
+export interface AdminParts {
+  config: Config;
+  /** Where state documents and the audit log are stored. */
+  kv: KVNamespace;
+  cache: StateCache;
+  pages: Pages;
+  cookies: BypassCookies;
+  webhooks: Webhooks;
+  adminToken: string | null;
+  bypassSecret: string | null;
+}
+
+/** Hono's env for the admin app: the request context, built at the entry point. */
+export type AdminEnv = { Bindings: { rc: RequestContext } };

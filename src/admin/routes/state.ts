@@ -1,0 +1,58 @@
+// Switching a scope: on, read-only, off, its allowlists, following "*" again;
+// and reading it back (status, audit log).
+import type { Hono } from "hono";
+import { AllowInputSchema, LogQuerySchema, OnInputSchema, ScopeOnlySchema, StatusQuerySchema } from "../../core/input";
+import { listLog } from "../../state/audit";
+import { readSite } from "../../state/store";
+import type { AdminEnv, AdminParts } from "../context";
+import { invalidField } from "../errors";
+import { actorOf, runChange } from "../pipeline";
+import { adminStatus } from "../views";
+import { jsonBody, queryInput } from "../validate";
+
+export function stateRoutes(app: Hono<AdminEnv>, parts: AdminParts): void {
+  app.get("/status", queryInput(StatusQuerySchema), async (c) => {
+    const rc = c.env.rc;
+    const { scope } = c.req.valid("query");
+    const [docs, policy] = await Promise.all([readSite(parts.kv, scope), parts.cache.policy(scope, rc.now, rc.ctx)]);
+    return c.json(await adminStatus(parts, scope, docs, policy, rc.now));
+  });
+
+  app.post("/on", jsonBody(OnInputSchema), async (c) => {
+    const input = c.req.valid("json");
+    const action = { kind: "on", mode: input.mode ?? "maintenance", input } as const;
+    return c.json(await runChange(parts, c.env.rc, { scope: input.scope, action, actor: actorOf(c.req.raw.headers) }));
+  });
+
+  app.post("/read-only", jsonBody(OnInputSchema), async (c) => {
+    const input = c.req.valid("json");
+    if (input.mode === "maintenance") throw invalidField({ field: "mode", message: 'must be "read-only" here (use /on for full maintenance)' });
+    const action = { kind: "on", mode: "read-only", input } as const;
+    return c.json(await runChange(parts, c.env.rc, { scope: input.scope, action, actor: actorOf(c.req.raw.headers) }));
+  });
+
+  app.post("/off", jsonBody(ScopeOnlySchema), async (c) => {
+    const { scope } = c.req.valid("json");
+    return c.json(await runChange(parts, c.env.rc, { scope, action: { kind: "off" }, actor: actorOf(c.req.raw.headers) }));
+  });
+
+  // Per-site allowlists; lists not given are kept.
+  app.post("/allow", jsonBody(AllowInputSchema), async (c) => {
+    const { scope, ips, paths } = c.req.valid("json");
+    const action = { kind: "allow", input: { ips, paths } } as const;
+    return c.json(await runChange(parts, c.env.rc, { scope, action, actor: actorOf(c.req.raw.headers) }));
+  });
+
+  // A site's own document wins over "*", even one that says off. Deleting it
+  // makes the site follow "*" again (POST /off only writes an "off" document).
+  app.delete("/state", jsonBody(ScopeOnlySchema), async (c) => {
+    const { scope } = c.req.valid("json");
+    return c.json(await runChange(parts, c.env.rc, { scope, action: { kind: "reset" }, actor: actorOf(c.req.raw.headers) }));
+  });
+
+  app.get("/log", queryInput(LogQuerySchema), async (c) => {
+    const { scope, limit, cursor } = c.req.valid("query");
+    const page = await listLog(parts.kv, scope, limit, cursor);
+    return c.json({ ok: true as const, scope, entries: page.entries, cursor: page.cursor });
+  });
+}

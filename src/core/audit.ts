@@ -1,0 +1,39 @@
+// What the audit log records of an admin action: who, what, when, from where.
+
+/** Who made a change, as the admin request says (never a token or cookie). */
+export interface Actor {
+  /** The CLI sends X-Pitstop-Actor (user@host); curl users are "api". */
+  name: string;
+  ip: string | null;
+  userAgent: string | null;
+}
+
+export interface AuditEntry {
+  at: string;
+  action: string;
+  scope: string;
+  mode: string;
+  message: string | null;
+  actor: string;
+  ip: string | null;
+  userAgent: string | null;
+  detail?: Record<string, unknown>;
+}
+
+export function auditEntry(
+  fields: { action: string; scope: string; mode: string; message: string | null; detail?: Record<string, unknown> },
+  actor: Actor,
+  at: number,
+): AuditEntry {
+  return {
+    at: new Date(at).toISOString(),
+    action: fields.action,
+    scope: fields.scope,
+    mode: fields.mode,
+    message: fields.message,
+    actor: actor.name,
+    ip: actor.ip,
+    userAgent: actor.userAgent,
+    ...(fields.detail ? { detail: fields.detail } : {}),
+  };
+}

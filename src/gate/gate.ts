@@ -1,0 +1,94 @@
+// One request through the gate: look up the site's policy, decide, then pass
+// to the origin or answer with a page. The hot path (site off) is a Map
+// lookup, one comparison and the origin fetch: no cookie parsing, no HMAC, no
+// body copy. Built once per isolate; each request brings its RequestContext.
+import { decide, type Decision } from "../core/decide";
+import type { Policy } from "../core/policy";
+import type { Banner } from "../banner/inject";
+import type { BypassCookies } from "../bypass/cookie";
+import { logEvent, rateLimited } from "../log";
+import { audienceOf } from "../page/negotiate";
+import type { PageKind, Pages } from "../page/render";
+import type { StateCache } from "../state/cache";
+import { fetchOrigin, isGatewayError, isWebSocketUpgrade } from "./origin";
+import type { RequestContext } from "./request";
+
+export interface GateParts {
+  /** ORIGIN_URL's origin, or null for the route's origin. */
+  origin: string | null;
+  cache: StateCache;
+  pages: Pages;
+  cookies: BypassCookies;
+  /** Null when BANNER is off. */
+  banner: Banner | null;
+}
+
+const originFaultLog = rateLimited(10_000);
+
+export class Gate {
+  constructor(private readonly parts: GateParts) {}
+
+  handle(rc: RequestContext): Promise<Response> {
+    const cached = this.parts.cache.policy(rc.site, rc.now, rc.ctx);
+    if (cached instanceof Promise) return cached.then((policy) => this.route(rc, policy));
+    return this.route(rc, cached);
+  }
+
+  private route(rc: RequestContext, policy: Policy): Promise<Response> {
+    // Hot path: nothing stored, or stored "off" with no window ahead.
+    const doc = policy.doc;
+    if (doc === null || (doc.mode === "off" && doc.startsAt === null)) return this.toOrigin(rc, rc.request, policy);
+    return this.active(rc, policy);
+  }
+
+  private async active(rc: RequestContext, policy: Policy): Promise<Response> {
+    const { request } = rc;
+    const facts = { method: request.method, path: rc.url.pathname, ip: request.headers.get("cf-connecting-ip"), bypass: false };
+    let decision: Decision = decide(facts, policy, rc.now);
+    // Bypass second: only a request the site would refuse pays for the cookie check.
+    if (decision.action !== "pass" && (await this.parts.cookies.holds(request, rc.site, policy, rc.now))) {
+      decision = decide({ ...facts, bypass: true }, policy, rc.now);
+    }
+
+    switch (decision.action) {
+      case "pass": {
+        const banner = this.parts.banner;
+        if (!decision.announce || banner === null) return this.toOrigin(rc, request, policy);
+        const page = banner.prepare(request);
+        return banner.inject(await this.toOrigin(rc, page, policy), page, policy, rc.now);
+      }
+      case "refuse-write":
+        // The body is never read: refusing without touching the stream lets the
+        // runtime drain or drop it cleanly (see DESIGN.md, platform facts).
+        return this.page(rc, "read-only", policy);
+      case "maintenance":
+        return this.page(rc, "maintenance", policy, this.parts.cookies.signOutHeaders(rc.url.protocol === "https:"));
+    }
+  }
+
+  /** `request` is the visitor's, or the banner's copy of it without validators. */
+  private toOrigin(rc: RequestContext, request: Request, policy: Policy): Promise<Response> {
+    return fetchOrigin(request, rc.url, this.parts.origin).then(
+      (response) => {
+        if (!isGatewayError(response.status) || isWebSocketUpgrade(request)) return response;
+        originFaultLog(`status-${response.status}`, rc.now, (suppressed) =>
+          logEvent("warn", "origin.fault", { site: rc.site, status: response.status, suppressed }),
+        );
+        // Free the origin connection; its error text must not reach the visitor.
+        response.body?.cancel().catch(() => {});
+        return this.page(rc, "origin-down", policy);
+      },
+      (err: unknown) => {
+        originFaultLog("unreachable", rc.now, (suppressed) =>
+          logEvent("error", "origin.fault", { site: rc.site, reason: err instanceof Error ? err.message : String(err), suppressed }),
+        );
+        return this.page(rc, "origin-down", policy);
+      },
+    );
+  }
+
+  private page(rc: RequestContext, kind: PageKind, policy: Policy, extraHeaders?: [string, string][]): Promise<Response> {
+    const { request } = rc;
+    return this.parts.pages.render({ kind, audience: audienceOf(request.headers), method: request.method, policy, now: rc.now, extraHeaders });
+  }
+}

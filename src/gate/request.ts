@@ -1,0 +1,18 @@
+// One request as the gate and the admin API see it: built once at the entry
+// point and passed down whole, instead of its parts as separate arguments.
+import type { WaitUntil } from "../state/cache";
+
+export interface RequestContext {
+  request: Request;
+  url: URL;
+  /** The site the request is for: its hostname, lower case. */
+  site: string;
+  /** When the request arrived (ms); one clock reading per request. */
+  now: number;
+  ctx: WaitUntil;
+}
+
+export function requestContext(request: Request, ctx: WaitUntil): RequestContext {
+  const url = new URL(request.url);
+  return { request, url, site: url.hostname.toLowerCase(), now: Date.now(), ctx };
+}

@@ -1,0 +1,111 @@
+// The admin API's requests and answers, as types only: the worker builds its
+// answers against them and the CLI reads them, so the two cannot drift apart.
+// Nothing here exists at run time (the CLI's bundle takes no worker code).
+import type { Transition } from "../core/changes";
+import type { ActiveMode, Mode, StateDoc } from "../core/doc";
+import type { AuditEntry } from "../core/audit";
+import type { PolicySource } from "../core/policy";
+
+export type { ActiveMode, Mode, PolicySource, StateDoc, Transition };
+
+/** The admin API's error shape: a stable code for scripts, a sentence for people, the field when there is one. */
+export interface ErrorBody {
+  ok: false;
+  error: string;
+  message: string;
+  field?: string;
+}
+
+/** GET /status.json: what visitors and monitors may know. Nothing secret. */
+export interface PublicStatus {
+  /** The mode in force right now: "off" while a window is only scheduled. */
+  mode: "off" | ActiveMode;
+  /** "scheduled" when a window lies ahead (the banner shows from announceFrom). */
+  phase: "off" | "scheduled" | "active";
+  message: string | null;
+  startsAt: string | null;
+  endsAt: string | null;
+  /** When the banner appears: the stored value, or the default lead time before startsAt. */
+  announceFrom: string | null;
+  retryAfter: number | null;
+  updatedAt: string | null;
+}
+
+export interface EffectiveView extends PublicStatus {
+  source: PolicySource;
+  updatedBy: string | null;
+}
+
+/** GET /status. Later versions of the worker may add sections; the CLI shows them with --json. */
+export interface AdminStatus {
+  ok: true;
+  site: string;
+  effective: EffectiveView;
+  documents: { site: StateDoc | null; "*": StateDoc | null };
+  faults: Array<{ key: string; reason: string }>;
+  cache: { ageMs: number | null; fault: { reason: string; since: string } | null; cacheSeconds: number };
+  allow: { ips: string[]; paths: string[] };
+  bypass: { enabled: boolean; epoch: number; revokedBefore: string | null; linkTtlSeconds: number; cookieHours: number };
+  webhooks: {
+    targets: string[];
+    signed: boolean;
+    lastSuccess?: { at: string; host: string; event: string };
+    lastFailure?: { at: string; host: string; event: string; reason: string };
+  };
+  config: { adminPrefix: string; failMode: string; origin: string };
+}
+
+/** Every state-changing call answers with this. */
+export interface ChangeResult {
+  ok: true;
+  scope: string;
+  transition: Transition;
+  /** The scope's stored document after the change (null when nothing is stored). */
+  state: StateDoc | null;
+  /** When the banner appears for this scope's window (the default lead time applied), or null. */
+  announceFrom: string | null;
+  /** Set when nothing needed changing. */
+  note?: string;
+}
+
+/** Body of POST /on, /read-only and /schedule. */
+export interface OnBody {
+  mode?: ActiveMode;
+  message?: string | null;
+  retryAfter?: number | null;
+  startsAt?: string | null;
+  endsAt?: string | null;
+  announceFrom?: string | null;
+  autoEnd?: boolean;
+  scope?: string;
+  allow?: { ips?: string[]; paths?: string[] };
+}
+
+export interface AllowBody {
+  ips?: string[];
+  paths?: string[];
+  scope?: string;
+}
+
+export interface MintBody {
+  ttl?: number;
+  next?: string;
+  scope?: string;
+}
+
+export type LogEntry = AuditEntry;
+
+export interface LogPage {
+  ok: true;
+  scope: string;
+  entries: LogEntry[];
+  cursor: string | null;
+}
+
+export interface BypassLink {
+  ok: true;
+  scope: string;
+  url: string;
+  expiresAt: string;
+  cookieHours: number;
+}
