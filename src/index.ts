@@ -8,7 +8,7 @@ import { BypassCookies } from "./bypass/cookie";
 import { ConfigError, getConfig, type Bindings, type Config } from "./config";
 import { isAdminPath } from "./core/admin-path";
 import { Gate } from "./gate/gate";
-import { requestContext } from "./gate/request";
+import { requestContext } from "./request";
 import { logEvent } from "./log";
 import { Pages } from "./page/render";
 import { StateCache } from "./state/cache";

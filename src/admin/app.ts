@@ -4,7 +4,7 @@
 import { Hono } from "hono/tiny";
 import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
-import type { RequestContext } from "../gate/request";
+import type { RequestContext } from "../request";
 import { logEvent } from "../log";
 import { adminAuth } from "./auth";
 import type { AdminEnv, AdminParts } from "./context";

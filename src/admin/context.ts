@@ -2,7 +2,7 @@
 // request carries through Hono.
 import type { Config } from "../config";
 import type { BypassCookies } from "../bypass/cookie";
-import type { RequestContext } from "../gate/request";
+import type { RequestContext } from "../request";
 import type { Pages } from "../page/render";
 import type { StateCache } from "../state/cache";
 import type { Webhooks } from "../webhooks/events";

@@ -7,7 +7,7 @@ import { applyAction, transition, type Action } from "../core/changes";
 import type { SiteDocs, StateDoc } from "../core/doc";
 import { resolveSite } from "../core/policy";
 import { announceTime } from "../core/window";
-import type { RequestContext } from "../gate/request";
+import type { RequestContext } from "../request";
 import { logEvent } from "../log";
 import type { ChangeResult } from "../shared/api";
 import { appendLog } from "../state/audit";

@@ -11,7 +11,7 @@ import { audienceOf } from "../page/negotiate";
 import type { PageKind, Pages } from "../page/render";
 import type { StateCache } from "../state/cache";
 import { fetchOrigin, isGatewayError, isWebSocketUpgrade } from "./origin";
-import type { RequestContext } from "./request";
+import type { RequestContext } from "../request";
 
 export interface GateParts {
   /** ORIGIN_URL's origin, or null for the route's origin. */

@@ -1,6 +1,6 @@
 // One request as the gate and the admin API see it: built once at the entry
 // point and passed down whole, instead of its parts as separate arguments.
-import type { WaitUntil } from "../state/cache";
+import type { WaitUntil } from "./state/cache";
 
 export interface RequestContext {
   request: Request;
