@@ -1,96 +1,25 @@
 // The admin API over HTTP. Every failure becomes a CliError with the right
 // exit code: ServerError (2) when the worker answered no, NetworkError (3)
 // when it could not be reached.
+import type { AdminStatus, BypassLink, ChangeResult, LogPage, MintBody, OnBody, PublicStatus } from "../shared/api";
 import type { Connection } from "./config";
 import { NetworkError, ServerError } from "./errors";
 import { VERSION } from "./version";
 
-export type Mode = "off" | "maintenance" | "read-only";
-export type ActiveMode = Exclude<Mode, "off">;
-export type Phase = "off" | "scheduled" | "active";
-
-/** GET /status.json: what visitors and monitors see. */
-export interface PublicStatus {
-  mode: Mode;
-  phase: Phase;
-  message: string | null;
-  startsAt: string | null;
-  endsAt: string | null;
-  announceFrom: string | null;
-  retryAfter: number | null;
-  updatedAt: string | null;
-}
-
-export interface StateDoc {
-  mode: Mode;
-  message: string | null;
-  retryAfter: number | null;
-  startsAt: string | null;
-  endsAt: string | null;
-  announceFrom: string | null;
-  autoEnd: boolean;
-  allow: { ips: string[]; paths: string[] };
-  updatedAt: string;
-  updatedBy: string;
-}
-
-/** GET /status. Later versions of the worker may add sections; they are shown by --json. */
-export interface AdminStatus {
-  ok: true;
-  site: string;
-  effective: PublicStatus & { source: string; updatedBy: string | null };
-  documents: Record<string, StateDoc | null>;
-  faults: Array<{ key: string; reason: string }>;
-  cache?: { ageMs?: number | null; fault?: string | null; cacheSeconds?: number };
-  allow: { ips: string[]; paths: string[] };
-  config?: Record<string, unknown>;
-  [extra: string]: unknown;
-}
-
-export type Transition = "started" | "ended" | "scheduled" | "cancelled" | "updated";
-
-export interface ChangeResult {
-  ok: true;
-  scope: string;
-  transition: Transition;
-  state: StateDoc;
-}
-
-export interface OnBody {
-  mode?: ActiveMode;
-  message?: string;
-  retryAfter?: number;
-  startsAt?: string;
-  endsAt?: string;
-  announceFrom?: string;
-  autoEnd?: boolean;
-  scope?: string;
-}
-
-export interface LogEntry {
-  at: string;
-  action: string;
-  scope: string;
-  mode: Mode;
-  message: string | null;
-  actor: string;
-  ip: string | null;
-  userAgent: string | null;
-  detail?: Record<string, unknown>;
-}
-
-export interface LogPage {
-  ok: true;
-  scope: string;
-  entries: LogEntry[];
-  cursor: string | null;
-}
-
-export interface BypassLink {
-  ok: true;
-  url: string;
-  expiresAt: string;
-}
+export type {
+  ActiveMode,
+  AdminStatus,
+  AllowBody,
+  BypassLink,
+  ChangeResult,
+  LogEntry,
+  LogPage,
+  Mode,
+  OnBody,
+  PublicStatus,
+  StateDoc,
+  Transition,
+} from "../shared/api";
 
 const TIMEOUT_MS = 15_000;
 
@@ -131,11 +60,11 @@ export class AdminClient {
     return this.call("GET", "/log", { query: { limit: String(limit), scope } });
   }
 
-  bypass(body: { ttl?: number; next?: string; scope?: string }): Promise<BypassLink> {
+  bypass(body: MintBody): Promise<BypassLink> {
     return this.call("POST", "/bypass", { body });
   }
 
-  revokeBypass(scope?: string): Promise<Record<string, unknown> & { ok: true }> {
+  revokeBypass(scope?: string): Promise<ChangeResult> {
     return this.call("POST", "/bypass/revoke", { body: { scope } });
   }
 

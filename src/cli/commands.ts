@@ -93,13 +93,13 @@ export async function on(
   if (opts.autoEnd && !opts.until) throw new UsageError("--auto-end needs --until (the time it ends by itself)");
   const client = connect(opts, p);
   const r = await client.on(body, Boolean(opts.readOnly));
-  const what = r.state.mode === "read-only" ? "Read-only mode" : "Maintenance";
+  const what = r.state?.mode === "read-only" ? "Read-only mode" : "Maintenance";
   p.success(
     r.transition === "started" ? `${what} is on for ${r.scope}.` : `${what} updated for ${r.scope} (${r.transition === "updated" ? "it was already on" : r.transition}).`,
   );
   p.details(changeRows(r, now));
   p.line(
-    r.state.mode === "read-only"
+    r.state?.mode === "read-only"
       ? "  Reads pass through; writes (POST, PUT, PATCH, DELETE) get 503."
       : "  Visitors get the maintenance page (503, Retry-After); API clients get JSON.",
   );
@@ -166,8 +166,7 @@ export async function bypassRevoke(opts: Scoped): Promise<number> {
   const p = printer();
   const client = connect(opts, p);
   const r = await client.revokeBypass(opts.scope);
-  const scope = typeof r.scope === "string" ? r.scope : (opts.scope ?? new URL(client.conn.origin).hostname);
-  p.success(`Bypass links revoked for ${scope}: every link and cookie issued so far no longer works.`);
+  p.success(`Bypass links revoked for ${r.scope}: every link and cookie issued so far no longer works.`);
   return EXIT.ok;
 }
 
@@ -192,10 +191,10 @@ export async function schedule(
     autoEnd: opts.autoEnd || undefined,
     scope: opts.scope,
   });
-  p.success(`${r.state.mode === "read-only" ? "Read-only mode" : "Maintenance"} scheduled for ${r.scope}.`);
+  p.success(`${r.state?.mode === "read-only" ? "Read-only mode" : "Maintenance"} scheduled for ${r.scope}.`);
   p.details(changeRows(r, now));
   p.line(
-    `  It starts by itself at the start time${r.state.autoEnd ? " and ends by itself at the end time" : `; end it with: pitstop off${scopeFlag(opts.scope)}`}.`,
+    `  It starts by itself at the start time${r.state?.autoEnd ? " and ends by itself at the end time" : `; end it with: pitstop off${scopeFlag(opts.scope)}`}.`,
   );
   p.line(`  Cancel it with: pitstop schedule cancel${scopeFlag(opts.scope)}`);
   return EXIT.ok;
@@ -214,15 +213,20 @@ export async function scheduleCancel(opts: Scoped): Promise<number> {
 /** The stored window, as people read it: local time and UTC, and how far away. */
 function changeRows(r: ChangeResult, now: Date): Array<[string, string | null]> {
   const s = r.state;
-  const defaultBanner = s.startsAt ? new Date(Date.parse(s.startsAt) - 86_400_000).toISOString() : null;
+  if (s === null) return [];
   return [
     ["Mode", s.mode],
     ["Message", quoted(s.message) ?? "(default page text)"],
     ["Starts", when(s.startsAt, now)],
     ["Ends", s.endsAt ? `${when(s.endsAt, now)}${s.autoEnd ? " (ends by itself)" : ""}` : null],
-    ["Banner from", s.startsAt ? (s.announceFrom ? when(s.announceFrom, now) : `${when(defaultBanner, now)} (default: 24 h before)`) : null],
+    ["Banner from", r.announceFrom ? `${when(r.announceFrom, now)}${s.announceFrom ? "" : ` (default: ${leadTime(r.announceFrom, s.startsAt)} before)`}` : null],
     ["Retry-After", s.retryAfter !== null ? formatDuration(s.retryAfter) : null],
   ];
+}
+
+/** How long before the start the banner shows: the worker's default, as the worker applied it. */
+function leadTime(announceFrom: string, startsAt: string | null): string {
+  return startsAt ? formatDuration((Date.parse(startsAt) - Date.parse(announceFrom)) / 1000) : "?";
 }
 
 /** Best effort: a missing opener is a warning, never a failure (the link is printed). */
