@@ -5,25 +5,15 @@ import { parsePathPattern } from "./core/path";
 // from `env` (never at import time: env only exists per request). A bad value
 // throws a ConfigError that names the variable.
 
-export interface Bindings {
-  MAINTENANCE: KVNamespace;
-  ASSETS: Fetcher;
-  ADMIN_TOKEN?: string;
-  BYPASS_SECRET?: string;
-  ORIGIN_URL?: string;
-  ADMIN_PREFIX?: string;
-  CACHE_SECONDS?: string;
-  FAIL_MODE?: string;
-  ALLOW_IPS?: string;
-  ALLOW_PATHS?: string;
-  BYPASS_COOKIE_HOURS?: string;
-  COOKIE_DOMAIN?: string;
-  SIGN_OUT_COOKIES?: string;
-  WEBHOOK_URLS?: string;
-  WEBHOOK_SECRET?: string;
-  BANNER?: string;
-  BANNER_CSS?: string;
-}
+/**
+ * The worker's env. Its names come from wrangler.toml and .dev.vars.example
+ * through `npm run cf-typegen` (worker-configuration.d.ts); a check in
+ * `npm run typecheck` keeps the two in step. Every var and secret may still
+ * be absent at run time (a secret not yet put, an older wrangler.toml), so
+ * each is optional here and parsed with its default.
+ */
+type Strings = { [K in keyof CloudflareBindings]: CloudflareBindings[K] extends string ? K : never }[keyof CloudflareBindings];
+export type Bindings = Omit<CloudflareBindings, Strings> & Partial<Pick<CloudflareBindings, Strings>>;
 
 export type FailMode = "open" | "closed";
 
