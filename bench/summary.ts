@@ -26,7 +26,7 @@ export function summarize(scenarios: Scenario[], runs: RunRecord[], checks: Map<
       label: s.label,
       baseline: s.baseline ? (byId.get(s.baseline)?.label ?? s.baseline) : null,
       baselineId: s.baseline,
-      status: !check ? "skipped" : check.ok ? "ok" : check.notWired ? "not yet wired" : "failed",
+      status: !check ? "skipped" : check.ok ? "ok" : "failed",
       note: check ? (check.ok ? (check.note ?? null) : check.reason) : null,
       rounds: mine.length,
       requests: totalReq,

@@ -7,7 +7,7 @@ export interface ScenarioSummary {
   label: string;
   baseline: string | null;
   baselineId: string | null;
-  status: "ok" | "not yet wired" | "failed" | "skipped";
+  status: "ok" | "failed" | "skipped";
   note: string | null;
   rounds: number;
   /** Requests in all measured runs (loaded + one connection). */
