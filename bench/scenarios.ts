@@ -8,9 +8,12 @@ import type { PitstopInstance } from "./lib/workerd.ts";
 import type { WrkRequest } from "./lib/wrk.ts";
 import { MiB } from "./settings.ts";
 
-// The worker's own signer, imported at run time by URL so that the Node
+// The worker's own modules, imported at run time by URL so that the Node
 // type-check does not take in src/ (tsconfig.json checks it with the Workers
-// types); Node 24 strips its types.
+// types); Node 24 strips their types. Node resolves their imports itself, so
+// they must import nothing but packages (src/ leaves out ".ts" extensions).
+// If src/ moves (emptyDoc is bound for src/core/doc.ts), change these lines.
+const EMPTY_DOC_MODULE = "../src/state/schema.ts";
 const SIGNING_MODULE = "../src/bypass/signing.ts";
 
 export interface Probe {
@@ -103,27 +106,14 @@ export function selectScenarios(scenarios: Scenario[], only: Set<string> | null)
   return scenarios.filter((s) => ids.has(s.id));
 }
 
-function stateDoc(now: number, fields: Record<string, unknown>): string {
-  return JSON.stringify({
-    v: 1,
-    mode: "off",
-    message: null,
-    retryAfter: null,
-    startsAt: null,
-    endsAt: null,
-    announceFrom: null,
-    autoEnd: false,
-    allow: { ips: [], paths: [] },
-    bypassEpoch: 0,
-    updatedAt: new Date(now).toISOString(),
-    updatedBy: "bench",
-    ...fields,
-  });
-}
-
 /** One Pitstop copy per state, each with its site's document in its own KV store. */
 export async function seededStates(now: number, site: string): Promise<PitstopInstance[]> {
-  const seed = (state: string, fields: Record<string, unknown>): PitstopInstance => ({ state, kv: { [`site:${site}`]: stateDoc(now, fields) } });
+  type EmptyDoc = (now: Date, updatedBy: string) => Record<string, unknown>;
+  const { emptyDoc } = (await import(new URL(EMPTY_DOC_MODULE, import.meta.url).href)) as { emptyDoc: EmptyDoc };
+  const seed = (state: string, fields: Record<string, unknown>): PitstopInstance => ({
+    state,
+    kv: { [`site:${site}`]: JSON.stringify({ ...emptyDoc(new Date(now), "bench"), ...fields }) },
+  });
   const hour = 3600_000;
   const startsAt = now + 48 * hour;
   return [
