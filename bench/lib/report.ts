@@ -7,7 +7,7 @@ export interface ScenarioSummary {
   label: string;
   baseline: string | null;
   baselineId: string | null;
-  status: "ok" | "not yet wired" | "failed" | "skipped";
+  status: "ok" | "failed" | "skipped";
   note: string | null;
   rounds: number;
   /** Requests in all measured runs (loaded + one connection). */
@@ -49,6 +49,14 @@ export interface Target {
   result: "PASS" | "MISS" | "n/a";
 }
 
+/** Spawn to first response of a fresh workerd, medians in ms; Pitstop minus baseline. */
+export interface StartupFigures {
+  baselineMs: number | null;
+  pitstopMs: number | null;
+  deltaMs: number | null;
+  samples: { baseline: number[]; pitstop: number[] };
+}
+
 export interface Report {
   generatedAt: string;
   mode: string;
@@ -63,7 +71,7 @@ export interface Report {
     startupProfileActiveMs: number | null;
     startupProfileWindowMs: number | null;
   };
-  startup: { baselineMs: number | null; pitstopMs: number | null; deltaMs: number | null; samples: Record<string, number[]> };
+  startup: StartupFigures;
   scenarios: ScenarioSummary[];
   streaming: { download: TransferResult; upload: TransferResult };
   workerdRss: { startBytes: number; endBytes: number };

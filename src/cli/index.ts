@@ -196,6 +196,16 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+// A reader that closes early (`pitstop status | head -1`) makes the next write
+// fail with EPIPE, which Node raises as an unhandled 'error' with a stack trace.
+// Nobody is left to read, so drop the output quietly and let the command finish
+// with its own exit code: guard must still switch off after its job succeeds.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on("error", (err: NodeJS.ErrnoException) => {
+    if (err.code !== "EPIPE") throw err;
+  });
+}
+
 main(process.argv).then(
   (code) => {
     process.exitCode = code;

@@ -3,7 +3,7 @@
 // types, checked against what a visitor then sees.
 // PITSTOP_TEST_NODE picks the Node that runs the CLI (default: this one), to
 // check the CLI on another Node version.
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { execFileSync, spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -319,5 +319,42 @@ describe("errors and configuration", () => {
       expect(r.code, command.join(" ")).toBe(0);
       expect(r.stdout, command.join(" ")).toContain("Examples:");
     }
+  });
+});
+
+describe("output closed early", () => {
+  /** Runs the CLI with its stdout a pipe whose reader has already gone, as in `pitstop status | head -1`. */
+  function withClosedStdout(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stderr: string }> {
+    const child = spawn(NODE, [BIN, ...args], {
+      cwd: ROOT,
+      env: { ...process.env, PITSTOP_URL: pitstop.url, PITSTOP_TOKEN: pitstop.token, NO_COLOR: "1", ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    child.stdout!.destroy(); // the reader closes before the CLI writes: its first write gets EPIPE
+    let stderr = "";
+    child.stderr!.on("data", (d) => (stderr += d));
+    return new Promise((resolve) => child.once("close", (code) => resolve({ code, stderr })));
+  }
+
+  it("ends quietly with the command's own exit code, without a stack trace", async () => {
+    for (const args of [["--help"], ["status"], ["status", "--json"], ["log", "--limit", "100"]]) {
+      const r = await withClosedStdout(args);
+      expect(r.stderr, args.join(" ")).not.toMatch(/EPIPE|Error|\n\s+at /);
+      expect(r.code, `${args.join(" ")}: ${r.stderr}`).toBe(0);
+    }
+  });
+
+  it("still does the work: a command piped into head changes the state", async () => {
+    const r = await withClosedStdout(["on", "--message", "Piped"]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).not.toContain("EPIPE");
+    expect(await effective()).toMatchObject({ mode: "maintenance", message: "Piped" });
+    await switchOff();
+  });
+
+  it("prints what the reader took and nothing else in a real pipeline (| head -1)", async () => {
+    const r = spawnSync("sh", ["-c", '"$0" "$1" --help | head -1', NODE, BIN], { cwd: ROOT, encoding: "utf8" });
+    expect(r.stdout).toBe("Usage: pitstop [options] [command]\n");
+    expect(r.stderr).toBe("");
   });
 });
