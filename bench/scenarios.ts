@@ -6,15 +6,9 @@ import { HTML_PAGE } from "../test/support/fixtures.ts";
 import { HarnessError } from "./lib/util.ts";
 import type { PitstopInstance } from "./lib/workerd.ts";
 import type { WrkRequest } from "./lib/wrk.ts";
+import { workerCode } from "./lib/worker-code.ts";
 import { MiB } from "./settings.ts";
 
-// The worker's own modules, imported at run time by URL so that the Node
-// type-check does not take in src/ (tsconfig.json checks it with the Workers
-// types); Node 24 strips their types. Node resolves their imports itself, so
-// they must import nothing but packages (src/ leaves out ".ts" extensions).
-// If src/ moves (emptyDoc is bound for src/core/doc.ts), change these lines.
-const EMPTY_DOC_MODULE = "../src/state/schema.ts";
-const SIGNING_MODULE = "../src/bypass/signing.ts";
 
 export interface Probe {
   status: number;
@@ -108,8 +102,7 @@ export function selectScenarios(scenarios: Scenario[], only: Set<string> | null)
 
 /** One Pitstop copy per state, each with its site's document in its own KV store. */
 export async function seededStates(now: number, site: string): Promise<PitstopInstance[]> {
-  type EmptyDoc = (now: Date, updatedBy: string) => Record<string, unknown>;
-  const { emptyDoc } = (await import(new URL(EMPTY_DOC_MODULE, import.meta.url).href)) as { emptyDoc: EmptyDoc };
+  const { emptyDoc } = await workerCode();
   const seed = (state: string, fields: Record<string, unknown>): PitstopInstance => ({
     state,
     kv: { [`site:${site}`]: JSON.stringify({ ...emptyDoc(new Date(now), "bench"), ...fields }) },
@@ -132,7 +125,6 @@ export async function seededStates(now: number, site: string): Promise<PitstopIn
 
 /** A bypass cookie for `site`, minted by the worker's own signer. */
 export async function mintCookie(secret: string, site: string, exp: number): Promise<string> {
-  type SignBypass = (secret: string, claims: { purpose: "cookie"; site: string; exp: number; iat: number }) => Promise<string>;
-  const { signBypass } = (await import(new URL(SIGNING_MODULE, import.meta.url).href)) as { signBypass: SignBypass };
+  const { signBypass } = await workerCode();
   return signBypass(secret, { purpose: "cookie", site, exp, iat: Date.now() });
 }
