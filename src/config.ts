@@ -20,8 +20,17 @@ export type FailMode = "open" | "closed";
 export interface Config {
   /** Admin API and public endpoints live under this path; never forwarded. */
   adminPrefix: string;
-  /** How long an isolate trusts its cached copy of the state, in ms. */
+  /** How long an isolate may use its copy of the state, in ms (it refreshes from half of that). */
   cacheMs: number;
+  /** How long each location's shared copy (the Cache API) is used, in ms. */
+  edgeCacheMs: number;
+  /**
+   * The stated bound: a change is served everywhere within this long (ms) of
+   * the coordinator storing it, while the stores answer. An isolate's copy is
+   * at most cacheMs old, and it came from a location copy at most edgeCacheMs
+   * old; one more second covers the refresh's own round trip.
+   */
+  boundMs: number;
   /** What to do when no good state has ever been read in this isolate. */
   failMode: FailMode;
   /** When set ("http://127.0.0.1:8788"), requests go to this origin, keeping path and query. */
@@ -61,10 +70,17 @@ export function getConfig(env: Bindings): Config {
   return config;
 }
 
+/** The refresh's own round trip, added to the bound. */
+const PROPAGATION_MARGIN_MS = 1000;
+
 export function parseConfig(env: Bindings): Config {
+  const cacheMs = parseNumber("CACHE_SECONDS", env.CACHE_SECONDS, 5, 0, 3600) * 1000;
+  const edgeCacheMs = parseNumber("EDGE_CACHE_SECONDS", env.EDGE_CACHE_SECONDS, 3, 1, 3600) * 1000;
   return {
     adminPrefix: parsePrefix(env.ADMIN_PREFIX),
-    cacheMs: parseNumber("CACHE_SECONDS", env.CACHE_SECONDS, 5, 0, 3600) * 1000,
+    cacheMs,
+    edgeCacheMs,
+    boundMs: cacheMs + edgeCacheMs + PROPAGATION_MARGIN_MS,
     failMode: parseFailMode(env.FAIL_MODE),
     origin: parseOrigin(env.ORIGIN_URL),
     allowIps: checkEach("ALLOW_IPS", splitList(env.ALLOW_IPS), parseIpRule),

@@ -12,11 +12,16 @@ import { requestContext } from "./request";
 import { logEvent } from "./log";
 import { Pages } from "./page/render";
 import { StateCache } from "./state/cache";
+import { SnapshotSource } from "./state/source";
 import { Webhooks } from "./webhooks/events";
+
+/** The Durable Object class behind STATE_COORDINATOR (wrangler finds it here). */
+export { StateCoordinator } from "./state/coordinator";
 
 /** Everything built from one configuration: in production, once per isolate. */
 export interface Pitstop {
   config: Config;
+  source: SnapshotSource;
   cache: StateCache;
   gate: Gate;
   admin: AdminApi;
@@ -24,7 +29,13 @@ export interface Pitstop {
 }
 
 export function buildPitstop(env: Bindings, config: Config): Pitstop {
-  const cache = new StateCache(env.MAINTENANCE, config);
+  const source = new SnapshotSource({
+    coordinator: env.STATE_COORDINATOR,
+    kv: env.MAINTENANCE,
+    edgeMs: config.edgeCacheMs,
+    cachePath: `${config.adminPrefix}/__state`,
+  });
+  const cache = new StateCache(source, config);
   const pages = new Pages({ assets: env.ASSETS, adminPrefix: config.adminPrefix });
   const bypassSecret = env.BYPASS_SECRET || null;
   const cookies = new BypassCookies({ secret: bypassSecret, cookieDomain: config.cookieDomain, signOutCookies: config.signOutCookies });
@@ -32,10 +43,11 @@ export function buildPitstop(env: Bindings, config: Config): Pitstop {
   const banner = config.banner ? new Banner(config.bannerCss) : null;
   return {
     config,
+    source,
     cache,
     webhooks,
     gate: new Gate({ origin: config.origin, cache, pages, cookies, banner }),
-    admin: new AdminApi({ config, kv: env.MAINTENANCE, cache, pages, cookies, webhooks, adminToken: env.ADMIN_TOKEN || null, bypassSecret }),
+    admin: new AdminApi({ config, kv: env.MAINTENANCE, source, cache, pages, cookies, webhooks, adminToken: env.ADMIN_TOKEN || null, bypassSecret }),
   };
 }
 
@@ -79,7 +91,7 @@ export default {
     }
     ctx.waitUntil(
       pitstop.webhooks
-        .sweep(controller.scheduledTime)
+        .sweep(pitstop.source, controller.scheduledTime)
         .catch((err) => logEvent("error", "webhook.failed", { reason: err instanceof Error ? err.message : String(err), in: "cron" })),
     );
   },

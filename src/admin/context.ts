@@ -5,12 +5,15 @@ import type { BypassCookies } from "../bypass/cookie";
 import type { RequestContext } from "../request";
 import type { Pages } from "../page/render";
 import type { StateCache } from "../state/cache";
+import type { SnapshotSource } from "../state/source";
 import type { Webhooks } from "../webhooks/events";
 
 export interface AdminParts {
   config: Config;
-  /** Where state documents and the audit log are stored. */
+  /** The KV copy of the state (GET /status compares it). */
   kv: KVNamespace;
+  /** The coordinator (writes, audit log) and the copies of the state. */
+  source: SnapshotSource;
   cache: StateCache;
   pages: Pages;
   cookies: BypassCookies;

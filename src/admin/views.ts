@@ -1,9 +1,13 @@
 // What the API shows of a state: the public view (status.json, for pages and
 // monitors; nothing secret) and the admin view (GET /status).
-import type { SiteDocs, StateDoc } from "../core/doc";
+import type { DocRead, SiteDocs, StateDoc } from "../core/doc";
 import { resolveSite, type Policy } from "../core/policy";
 import { announceTime, phaseAt, retryAfterSeconds } from "../core/window";
 import type { AdminStatus, EffectiveView, PublicStatus } from "../shared/api";
+import { logEvent } from "../log";
+import type { RequestContext } from "../request";
+import { readSnapshot } from "../state/snapshot";
+import { readSite } from "../state/store";
 import type { AdminParts } from "./context";
 import { DEFAULT_LINK_TTL_SECONDS } from "../core/input";
 
@@ -27,18 +31,44 @@ export function effectiveView(policy: Policy, now: number): EffectiveView {
   return { ...publicStatus(policy.doc, now), source: policy.source, updatedBy: policy.doc?.updatedBy ?? null };
 }
 
-/** GET /status: the stored documents as read now, and this isolate's view of them. */
-export async function adminStatus(parts: AdminParts, site: string, docs: SiteDocs, policy: Policy, now: number): Promise<AdminStatus> {
-  const { config } = parts;
-  const { own, star } = docs;
-  const faults = [
-    ...(own.ok ? [] : [{ key: `site:${site}`, reason: own.reason }]),
-    ...(star.ok ? [] : [{ key: "site:*", reason: star.reason }]),
-  ];
-  const ownDoc = own.ok ? own.doc : null;
-  const starDoc = star.ok ? star.doc : null;
+/**
+ * GET /status: the documents as the coordinator holds them, the KV copy's
+ * faults, how old each copy is, and this isolate's view.
+ */
+export async function adminStatus(parts: AdminParts, rc: RequestContext, site: string): Promise<AdminStatus> {
+  const { config, source, cache } = parts;
+  const now = rc.now;
+  const [coordinator, kvCopy, location, policy] = await Promise.all([
+    source.coordinator().status().then(
+      (status) => ({ ok: true as const, snapshot: readSnapshot(status.snapshot), status }),
+      (err: unknown) => ({ ok: false as const, reason: err instanceof Error ? err.message : String(err) }),
+    ),
+    readSite(parts.kv, site).catch((err: unknown) => {
+      const reason = `KV read failed: ${err instanceof Error ? err.message : String(err)}`;
+      return { own: { ok: false, reason, raw: null }, star: { ok: false, reason, raw: null } } satisfies SiteDocs;
+    }),
+    source.inspectLocation(rc.site).catch(() => null),
+    cache.policy(site, now, rc.ctx),
+  ]);
+
+  const faults: AdminStatus["faults"] = [];
+  const docs: SiteDocs = coordinator.ok
+    ? { own: coordinator.snapshot.docs.get(site) ?? NOTHING, star: coordinator.snapshot.docs.get("*") ?? NOTHING }
+    : { own: NOTHING, star: NOTHING };
+  if (!coordinator.ok) faults.push({ key: "coordinator", store: "coordinator", reason: coordinator.reason });
+  for (const [scope, read] of [[site, docs.own], ["*", docs.star]] as const) {
+    if (!read.ok) faults.push({ key: `site:${scope}`, store: "coordinator", reason: read.reason });
+  }
+  for (const [scope, read] of [[site, kvCopy.own], ["*", kvCopy.star]] as const) {
+    if (!read.ok) faults.push({ key: `site:${scope}`, store: "kv", reason: read.reason });
+  }
+  if (faults.some((f) => f.store === "kv")) logEvent("error", "state.fault", { site, reason: "the KV copy is unreadable", faults: faults.filter((f) => f.store === "kv").map((f) => f.reason) });
+
+  const ownDoc = docs.own.ok ? docs.own.doc : null;
+  const starDoc = docs.star.ok ? docs.star.doc : null;
   const view = resolveSite(ownDoc, starDoc);
-  const isolate = parts.cache.inspect(site, now);
+  const isolate = cache.inspect(site, now);
+  const kv = coordinator.ok ? coordinator.status.kv : null;
   return {
     ok: true,
     site,
@@ -46,6 +76,17 @@ export async function adminStatus(parts: AdminParts, site: string, docs: SiteDoc
     documents: { site: ownDoc, "*": starDoc },
     faults,
     cache: { ageMs: isolate.ageMs, fault: isolate.fault, cacheSeconds: config.cacheMs / 1000 },
+    consistency: {
+      boundSeconds: config.boundMs / 1000,
+      cacheSeconds: config.cacheMs / 1000,
+      edgeCacheSeconds: config.edgeCacheMs / 1000,
+      coordinator: coordinator.ok ? { ok: true, version: coordinator.status.version } : { ok: false, version: null, fault: coordinator.reason },
+      location: location ? { version: location.version, ageMs: now - location.servedAt } : null,
+      isolate: { version: isolate.version, ageMs: isolate.ageMs, from: isolate.from, fault: isolate.fault?.reason ?? null },
+      kv: kv
+        ? { version: kv.version, ageMs: kv.copiedAt === null ? null : now - kv.copiedAt, behind: kv.version < (coordinator.ok ? coordinator.status.version : 0), fault: kv.fault }
+        : { version: null, ageMs: null, behind: null, fault: null },
+    },
     allow: { ips: [...config.allowIps, ...view.allow.ips], paths: [...config.allowPaths, ...view.allow.paths] },
     bypass: {
       enabled: parts.bypassSecret !== null,
@@ -59,3 +100,5 @@ export async function adminStatus(parts: AdminParts, site: string, docs: SiteDoc
     config: { adminPrefix: config.adminPrefix, failMode: config.failMode, origin: config.origin ?? "route" },
   };
 }
+
+const NOTHING: DocRead = { ok: true, doc: null, raw: null };

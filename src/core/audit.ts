@@ -18,6 +18,8 @@ export interface AuditEntry {
   ip: string | null;
   userAgent: string | null;
   detail?: Record<string, unknown>;
+  /** The coordinator's version when the entry was written: entries list in that order. */
+  version?: number;
 }
 
 export function auditEntry(

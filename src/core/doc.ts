@@ -2,6 +2,7 @@
 // every site (`site:*`). Changing StateDoc is a deliberate act: bump `v`, keep
 // reading the old one, and update docs/storage-schema.md.
 import * as v from "valibot";
+import { parseIsoTime } from "./time";
 
 /**
  * "inherit" is for a site's own document only: the site follows "*" for its
@@ -12,21 +13,30 @@ export const MODES = ["off", "maintenance", "read-only", "inherit"] as const;
 export type Mode = (typeof MODES)[number];
 export type ActiveMode = Exclude<Mode, "off" | "inherit">;
 
-export const STATE_VERSION = 1;
+/**
+ * Version 2 added `version` (the coordinator's write number). Version 1
+ * documents are still read: they become version 2 with `version: 0`.
+ */
+export const STATE_VERSION = 2;
+
+/** An ISO 8601 time that Date.parse reads (times are validated on write; this catches a hand-edited value). */
+const storedTime = v.pipe(v.string(), v.check((s) => parseIsoTime(s) !== null, "is not a valid ISO 8601 time"));
 
 /** A site's state as stored under `site:<hostname>` or `site:*`. */
 export const StateDocSchema = v.object({
   v: v.literal(STATE_VERSION),
+  /** The coordinator's write number: it only grows, across every scope. */
+  version: v.pipe(v.number(), v.integer(), v.minValue(0)),
   mode: v.picklist(MODES),
   message: v.nullable(v.string()),
   retryAfter: v.nullable(v.number()),
-  startsAt: v.nullable(v.string()),
-  endsAt: v.nullable(v.string()),
-  announceFrom: v.nullable(v.string()),
+  startsAt: v.nullable(storedTime),
+  endsAt: v.nullable(storedTime),
+  announceFrom: v.nullable(storedTime),
   autoEnd: v.boolean(),
   allow: v.object({ ips: v.array(v.string()), paths: v.array(v.string()) }),
   bypassEpoch: v.number(),
-  updatedAt: v.string(),
+  updatedAt: storedTime,
   updatedBy: v.string(),
 });
 export type StateDoc = v.InferOutput<typeof StateDocSchema>;
@@ -39,9 +49,10 @@ export function parseStateDoc(text: string): { ok: true; doc: StateDoc } | { ok:
   } catch {
     return { ok: false, reason: "corrupt: not JSON" };
   }
-  if (typeof json !== "object" || json === null) return { ok: false, reason: "corrupt: not an object" };
+  if (typeof json !== "object" || json === null || Array.isArray(json)) return { ok: false, reason: "corrupt: not an object" };
   const version = (json as { v?: unknown }).v;
-  if (version !== STATE_VERSION) return { ok: false, reason: `unknown version ${JSON.stringify(version)}` };
+  if (version === 1) json = { ...json, v: STATE_VERSION, version: 0 };
+  else if (version !== STATE_VERSION) return { ok: false, reason: `unknown version ${JSON.stringify(version)}` };
   const result = v.safeParse(StateDocSchema, json);
   if (!result.success) {
     return { ok: false, reason: `corrupt: ${v.getDotPath(result.issues[0]) ?? "document"} ${result.issues[0].message}` };
@@ -52,6 +63,7 @@ export function parseStateDoc(text: string): { ok: true; doc: StateDoc } | { ok:
 export function emptyDoc(now: Date, updatedBy: string): StateDoc {
   return {
     v: STATE_VERSION,
+    version: 0,
     mode: "off",
     message: null,
     retryAfter: null,

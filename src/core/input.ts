@@ -3,6 +3,8 @@
 // anything is read or written.
 import * as v from "valibot";
 import { safeNextPath } from "./redirect";
+import { siteKey } from "./site";
+import { normaliseIsoTime, parseIsoTime } from "./time";
 
 const MAX_MESSAGE = 1000;
 const MAX_RETRY_AFTER = 7 * 24 * 3600;
@@ -10,11 +12,13 @@ const MAX_ALLOW_ENTRIES = 100;
 export const DEFAULT_LINK_TTL_SECONDS = 15 * 60;
 const MAX_LINK_TTL_SECONDS = 7 * 24 * 3600;
 
-/** ISO 8601 with an explicit zone, normalised to UTC ("...Z"). */
+const TIME_HELP = "must be an ISO 8601 time with a zone, such as 2026-05-01T22:00:00Z or 2026-05-01T22:00+02:00";
+
+/** ISO 8601 with an explicit zone, read exactly (core/time.ts), normalised to UTC ("...Z"). */
 const isoTime = v.pipe(
-  v.string("must be an ISO 8601 time such as 2026-05-01T22:00:00Z"),
-  v.isoTimestamp("must be an ISO 8601 time with a timezone, such as 2026-05-01T22:00:00Z"),
-  v.transform((s) => new Date(s).toISOString()),
+  v.string(TIME_HELP),
+  v.check((s) => parseIsoTime(s) !== null, TIME_HELP),
+  v.transform((s) => normaliseIsoTime(s)!),
 );
 
 const message = v.pipe(
@@ -39,11 +43,11 @@ const unknownField = () => "unknown field";
 
 export const AllowSchema = v.strictObject({ ips: v.optional(allowList, []), paths: v.optional(allowList, []) }, unknownField);
 
-/** "*" or a hostname (lower-cased); what a change applies to. */
+/** "*" or a hostname, canonical as core/site.ts makes it; what a change applies to. */
 export const ScopeSchema = v.pipe(
   v.string('must be a hostname or "*"'),
   v.trim(),
-  v.toLowerCase(),
+  v.transform(siteKey),
   v.regex(
     /^(\*|(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)$/,
     'must be a hostname such as example.org, or "*" for every site',

@@ -42,8 +42,22 @@ export interface AdminStatus {
   site: string;
   effective: EffectiveView;
   documents: { site: StateDoc | null; "*": StateDoc | null };
-  faults: Array<{ key: string; reason: string }>;
+  /** Documents that do not parse, in either store, and a coordinator that does not answer. */
+  faults: Array<{ key: string; store: "coordinator" | "kv"; reason: string }>;
+  /** This isolate's copy. */
   cache: { ageMs: number | null; fault: { reason: string; since: string } | null; cacheSeconds: number };
+  /** The stated bound, and how old each copy of the state is (ms). */
+  consistency: {
+    boundSeconds: number;
+    cacheSeconds: number;
+    edgeCacheSeconds: number;
+    coordinator: { ok: boolean; version: number | null; fault?: string };
+    /** This location's copy (the Cache API); null when there is none (workers.dev has none). */
+    location: { version: number; ageMs: number } | null;
+    isolate: { version: number | null; ageMs: number | null; from: string | null; fault: string | null };
+    /** The KV copy: the newest version copied, how long ago, whether it is behind, why. */
+    kv: { version: number | null; ageMs: number | null; behind: boolean | null; fault: string | null };
+  };
   allow: { ips: string[]; paths: string[] };
   bypass: { enabled: boolean; epoch: number; revokedBefore: string | null; linkTtlSeconds: number; cookieHours: number };
   webhooks: {
@@ -66,6 +80,10 @@ export interface ChangeResult {
   announceFrom: string | null;
   /** Set when nothing needed changing. */
   note?: string;
+  /** The coordinator's write number for this change (it only grows). */
+  version: number;
+  /** By when every location serves this version (ISO), from the stated bound. */
+  visibleBy: string;
 }
 
 /** Body of POST /on, /read-only and /schedule. */

@@ -1,15 +1,18 @@
-// Isolate-memory cache of each site's policy, refreshed from KV with
-// stale-while-revalidate. A busy isolate reads KV about once per CACHE_SECONDS
-// per site; only a cold isolate (or a new site) awaits its own read.
+// This isolate's copy of the state, and each site's policy compiled from it.
+// Requests are answered from memory; the copy is refreshed in the background
+// once it is half of CACHE_SECONDS old, and a copy CACHE_SECONDS old is not
+// used: the request that finds it so waits for a refresh (only an isolate
+// that sat idle does). That is what bounds how long a change takes to show.
 //
 // workerd refuses I/O on behalf of another request, so a refresh promise is
 // never shared: the request that starts a refresh hands it to its own
-// ctx.waitUntil, and everyone else keeps answering from the cached value.
-import type { DocRead, StateDoc } from "../core/doc";
+// ctx.waitUntil (or awaits it), and everyone else answers from memory.
+import type { DocRead } from "../core/doc";
 import { compilePolicy, failClosedPolicy, type GlobalAllow, type Policy } from "../core/policy";
 import type { FailMode } from "../config";
 import { logEvent } from "../log";
-import { readSite } from "./store";
+import { readSnapshot, type SnapshotWire } from "./snapshot";
+import type { SnapshotOrigin, SnapshotSource } from "./source";
 
 /** The one thing the cache needs of an ExecutionContext. */
 export interface WaitUntil {
@@ -18,7 +21,7 @@ export interface WaitUntil {
 
 /** What the cache needs of the configuration. */
 export interface CacheSettings extends GlobalAllow {
-  /** How long an isolate trusts its cached copy, in ms. */
+  /** How long an isolate may use its copy, in ms. */
   cacheMs: number;
   failMode: FailMode;
 }
@@ -28,121 +31,174 @@ export interface Fault {
   since: string;
 }
 
-interface Entry {
-  policy: Policy;
-  /** Last good documents and their raw text (for change detection). */
-  own: StateDoc | null;
-  star: StateDoc | null;
-  raw: string;
-  /** False until one read succeeded; FAIL_MODE applies meanwhile. */
-  good: boolean;
+interface Held {
+  version: number;
+  /** When the coordinator served it (ms; 0 for a KV copy written before there was one). */
+  servedAt: number;
+  /** When this isolate got it. */
   fetchedAt: number;
-  refreshingSince: number;
-  fault: Fault | null;
+  from: SnapshotOrigin | "write";
+  /** Each scope's newest good document; a scope that never read well keeps its fault. */
+  docs: Map<string, DocRead>;
+  /** Scopes whose newest copy did not parse (the last good one is kept). */
+  docFaults: Map<string, Fault>;
 }
 
-/** A refresh that has not finished in this long is presumed lost (its waitUntil was cut). */
-const REFRESH_TIMEOUT_MS = 30_000;
-/** Sites remembered per isolate; a wildcard route can see many hostnames. */
-const MAX_SITES = 1000;
+interface Compiled {
+  policy: Policy;
+  /** The stored texts it was compiled from: the same texts keep the same object, so pages rendered for it stay cached. */
+  raw: string;
+  usedAt: number;
+}
+
+/** A refresh not finished in this long is presumed lost (its waitUntil was cut). */
+const REFRESH_TIMEOUT_MS = 10_000;
+/** Sites whose compiled policy is kept; only sites with a document of their own take a place. */
+const MAX_POLICIES = 1000;
+/** Policies of sites with no document of their own are all the same: they share this key. */
+const FOLLOWS_STAR = "";
 
 export class StateCache {
-  private readonly entries = new Map<string, Entry>();
-  /** Bumped by every admin write, so a read that started before it cannot undo it. */
-  private generation = 0;
+  private held: Held | null = null;
+  private readonly policies = new Map<string, Compiled>();
+  /** Why the last refresh failed (every source); null after a good one. */
+  private fault: Fault | null = null;
+  private failedAt = 0;
+  private refreshingSince = 0;
+  private failed: Policy | undefined;
 
   constructor(
-    private readonly kv: KVNamespace,
+    private readonly source: SnapshotSource,
     private readonly settings: CacheSettings,
+    private readonly maxPolicies = MAX_POLICIES,
   ) {}
 
-  /** The site's policy: at once when cached, else after this request's own KV read. */
+  /** The site's policy: from memory when the copy is fresh enough, else after this request's own refresh. */
   policy(site: string, now: number, ctx: WaitUntil): Policy | Promise<Policy> {
-    const entry = this.entries.get(site);
-    if (!entry) return this.load(site, now).then((e) => e.policy);
-    if (now - entry.fetchedAt >= this.settings.cacheMs && now - entry.refreshingSince >= REFRESH_TIMEOUT_MS) {
-      entry.refreshingSince = now;
-      ctx.waitUntil(this.load(site, now));
+    const held = this.held;
+    const { cacheMs } = this.settings;
+    const recentFailure = now - this.failedAt < cacheMs / 2;
+    if (held === null) {
+      if (recentFailure) return this.compiled(site, now);
+      return this.refresh(site, now).then(() => this.compiled(site, now));
     }
-    return entry.policy;
+    const age = now - held.fetchedAt;
+    if (age >= cacheMs / 2 && now - this.refreshingSince >= REFRESH_TIMEOUT_MS && !recentFailure) {
+      this.refreshingSince = now;
+      const refresh = this.refresh(site, now);
+      // Past CACHE_SECONDS the copy may be too old to serve: wait (one request only; the others answer meanwhile).
+      if (age >= cacheMs && this.fault === null) return refresh.then(() => this.compiled(site, now));
+      ctx.waitUntil(refresh);
+    }
+    return this.compiled(site, now);
   }
 
-  /** Called after an admin write (null: deleted) so the writing isolate sees it at once. */
-  applyWrite(scope: string, doc: StateDoc | null): void {
-    this.generation++;
-    for (const [site, entry] of this.entries) {
-      if (scope !== "*" && scope !== site) continue;
-      if (!entry.good) {
-        // Never read successfully: one written document is not the whole
-        // picture (the other is unknown), so read both again next time.
-        this.entries.delete(site);
-        continue;
-      }
-      if (scope === "*") entry.star = doc;
-      else entry.own = doc;
-      entry.policy = compilePolicy(entry.own, entry.star, this.settings);
-      entry.raw = "";
-      entry.fault = null;
-    }
+  /** After an admin write in this isolate: it sees the change at once. */
+  applyWrite(wire: SnapshotWire, now: number): void {
+    this.take(wire, "write", now);
   }
 
-  /** What GET /status reports about this isolate's view. */
-  inspect(site: string, now: number): { ageMs: number | null; fault: Fault | null } {
-    const entry = this.entries.get(site);
-    return { ageMs: entry ? now - entry.fetchedAt : null, fault: entry?.fault ?? null };
+  /** The newest version this isolate holds (0: none). */
+  get version(): number {
+    return this.held?.version ?? 0;
+  }
+
+  /** What GET /status reports about this isolate's copy. */
+  inspect(site: string, now: number) {
+    const held = this.held;
+    const docFault = held?.docFaults.get(site) ?? held?.docFaults.get("*") ?? null;
+    return {
+      version: held?.version ?? null,
+      ageMs: held ? now - held.fetchedAt : null,
+      from: held?.from ?? null,
+      fault: this.fault ?? docFault,
+    };
   }
 
   /** Tests only: forget everything, as a fresh isolate would. */
   clear(): void {
-    this.entries.clear();
+    this.held = null;
+    this.policies.clear();
+    this.fault = null;
+    this.failedAt = 0;
+    this.refreshingSince = 0;
   }
 
-  private async load(site: string, now: number): Promise<Entry> {
-    const startedAt = this.generation;
-    let own: DocRead;
-    let star: DocRead;
+  private async refresh(site: string, now: number): Promise<void> {
     try {
-      ({ own, star } = await readSite(this.kv, site));
+      const fetched = await this.source.fetch(site, this.version, now);
+      this.take(fetched.wire, fetched.from, now);
+      if (this.fault) logEvent("info", "state.recovered", { from: fetched.from });
+      this.fault = null;
+      this.failedAt = 0;
     } catch (err) {
-      const reason = `KV read failed: ${err instanceof Error ? err.message : String(err)}`;
-      own = star = { ok: false, reason, raw: null };
+      const reason = `no store answered: ${err instanceof Error ? err.message : String(err)}`;
+      this.fault = { reason, since: this.fault?.since ?? new Date(now).toISOString() };
+      this.failedAt = now;
+      logEvent("error", "state.fault", { reason, using: this.held ? "last good state" : `FAIL_MODE=${this.settings.failMode}` });
+    } finally {
+      this.refreshingSince = 0;
     }
-    const prev = this.entries.get(site);
-    const raced = this.generation !== startedAt;
-    if (prev && raced) {
-      // An admin write in this isolate landed while we were reading: what we
-      // read may predate it, so keep the written state and read again later.
-      prev.refreshingSince = 0;
-      return prev;
-    }
-    const entry = own.ok && star.ok ? this.fresh(site, own, star, prev, now) : this.faulty(site, own, star, prev, now);
-    // A first read that raced a write: use it for this request, but read again at once.
-    if (raced) entry.fetchedAt = 0;
-    if (!prev && this.entries.size >= MAX_SITES) {
-      // Forget the oldest site (Map keeps insertion order); it is read again if it comes back.
-      this.entries.delete(this.entries.keys().next().value!);
-    }
-    this.entries.set(site, entry);
-    return entry;
   }
 
-  private fresh(site: string, own: DocRead & { ok: true }, star: DocRead & { ok: true }, prev: Entry | undefined, now: number): Entry {
-    const raw = `${own.raw}\u0000${star.raw}`;
-    if (prev?.fault) logEvent("info", "state.recovered", { site });
-    // Unchanged text keeps the same policy object, so pages rendered for it stay cached.
-    const policy = prev?.good && prev.raw === raw ? prev.policy : compilePolicy(own.doc, star.doc, this.settings);
-    return { policy, own: own.doc, star: star.doc, raw, good: true, fetchedAt: now, refreshingSince: 0, fault: null };
+  /** Takes a copy unless it is older than the one held: an isolate never goes back. */
+  private take(wire: SnapshotWire, from: Held["from"], now: number): void {
+    const prev = this.held;
+    if (prev && wire.version < prev.version) return;
+    if (prev && wire.version === prev.version && from !== "write") {
+      prev.fetchedAt = now;
+      prev.from = from;
+      return;
+    }
+    const next = readSnapshot(wire);
+    const docs = new Map<string, DocRead>();
+    const docFaults = new Map<string, Fault>();
+    for (const [scope, read] of next.docs) {
+      if (read.ok) {
+        docs.set(scope, read);
+        continue;
+      }
+      const last = prev?.docs.get(scope);
+      docs.set(scope, last?.ok ? last : read);
+      docFaults.set(scope, { reason: `site:${scope} ${read.reason}`, since: prev?.docFaults.get(scope)?.since ?? new Date(now).toISOString() });
+      logEvent("error", "state.fault", { site: scope, reason: read.reason, using: last?.ok ? "last good state" : `FAIL_MODE=${this.settings.failMode}` });
+    }
+    this.held = { version: next.version, servedAt: next.servedAt, fetchedAt: now, from, docs, docFaults };
   }
 
-  /** Keeps the last good state if there is one, else follows FAIL_MODE. */
-  private faulty(site: string, own: DocRead, star: DocRead, prev: Entry | undefined, now: number): Entry {
-    const { failMode } = this.settings;
-    const reason = !own.ok ? `site:${site} ${own.reason}` : !star.ok ? `site:* ${star.reason}` : "unknown";
-    const fault: Fault = { reason, since: prev?.fault?.since ?? new Date(now).toISOString() };
-    const fallback = prev?.good ? "last good state" : `FAIL_MODE=${failMode}`;
-    logEvent("error", "state.fault", { site, reason, using: fallback });
-    if (prev?.good) return { ...prev, fetchedAt: now, refreshingSince: 0, fault };
-    const policy = failMode === "closed" ? failClosedPolicy(this.settings, now) : compilePolicy(null, null, this.settings);
-    return { policy, own: null, star: null, raw: "", good: false, fetchedAt: now, refreshingSince: 0, fault };
+  private compiled(site: string, now: number): Policy {
+    const held = this.held;
+    if (held === null) return this.failPolicy(now);
+    const own = held.docs.get(site);
+    const key = own === undefined ? FOLLOWS_STAR : site;
+    const star = held.docs.get("*") ?? NOTHING;
+    const raw = `${own?.raw ?? ""}\u0000${star.raw ?? ""}`;
+    const hit = this.policies.get(key);
+    if (hit && hit.raw === raw) {
+      hit.usedAt = now;
+      return hit.policy;
+    }
+    const ownRead = own ?? NOTHING;
+    const policy = ownRead.ok && star.ok ? compilePolicy(ownRead.doc, star.doc, this.settings) : this.failPolicy(now);
+    if (!hit && this.policies.size >= this.maxPolicies) this.evictLeastRecentlyUsed();
+    this.policies.set(key, { policy, raw, usedAt: now });
+    return policy;
+  }
+
+  /** No good state for this site: FAIL_MODE decides. One object, so its page is rendered once. */
+  private failPolicy(now: number): Policy {
+    return (this.failed ??= this.settings.failMode === "closed" ? failClosedPolicy(this.settings, now) : compilePolicy(null, null, this.settings));
+  }
+
+  /** Only when a new site needs a place: one pass, instead of reordering on every request. */
+  private evictLeastRecentlyUsed(): void {
+    let oldest: string | undefined;
+    let oldestAt = Infinity;
+    for (const [key, entry] of this.policies) {
+      if (entry.usedAt < oldestAt) [oldest, oldestAt] = [key, entry.usedAt];
+    }
+    if (oldest !== undefined) this.policies.delete(oldest);
   }
 }
+
+const NOTHING: DocRead = { ok: true, doc: null, raw: null };

@@ -8,7 +8,8 @@ import type { StateDoc } from "../core/doc";
 import { phaseAt } from "../core/window";
 import { logEvent } from "../log";
 import type { WaitUntil } from "../state/cache";
-import { listScopes, readScope } from "../state/store";
+import { readSnapshot } from "../state/snapshot";
+import type { SnapshotSource } from "../state/source";
 import { readDeliveries, readMarker, writeMarker } from "../state/webhook-state";
 import { buildEvent, deliver, type EventType, type WebhookSettings } from "./deliver";
 
@@ -50,12 +51,15 @@ export class Webhooks {
    * The cron trigger (every minute): for each stored document, compare whether
    * it is active now with what was last announced for that same version.
    */
-  async sweep(now: number): Promise<Array<{ scope: string; type: EventType }>> {
+  async sweep(source: SnapshotSource, now: number): Promise<Array<{ scope: string; type: EventType }>> {
     const fired: Array<{ scope: string; type: EventType }> = [];
     if (!this.enabled) return fired;
-    for await (const scope of listScopes(this.settings.kv)) {
+    // Any copy will do for the host part of the key; the cron has no request.
+    const { wire } = await source.fetch("cron.invalid", 0, now);
+    for (const [scope, read] of readSnapshot(wire).docs) {
+      if (!read.ok || read.doc === null) continue;
       try {
-        const type = await this.sweepOne(scope, now);
+        const type = await this.sweepOne(scope, read.doc, now);
         if (type) fired.push({ scope, type });
       } catch (err) {
         // One bad scope (a corrupt marker, a failed read) must not stop the others.
@@ -78,11 +82,8 @@ export class Webhooks {
     if (type) await deliver(this.settings, buildEvent(type, event.scope, event.after, event.actor, event.now));
   }
 
-  private async sweepOne(scope: string, now: number): Promise<EventType | null> {
+  private async sweepOne(scope: string, doc: StateDoc, now: number): Promise<EventType | null> {
     const { kv } = this.settings;
-    const read = await readScope(kv, scope);
-    if (!read.ok || read.doc === null) return null;
-    const doc = read.doc;
     const active = phaseAt(doc, now).kind === "active";
     const marker = await readMarker(kv, scope);
     if (marker && marker.updatedAt === doc.updatedAt && marker.active === active) return null;

@@ -1,5 +1,6 @@
 // Bypass links: minting (admin), following (public), revoking (admin).
 import type { Context, Hono } from "hono";
+import { auditEntry } from "../../core/audit";
 import { DEFAULT_LINK_TTL_SECONDS, MintInputSchema, ScopeOnlySchema } from "../../core/input";
 import { safeNextPath } from "../../core/redirect";
 import { signBypass, verifyBypass } from "../../bypass/signing";
@@ -70,7 +71,9 @@ export function bypassAdminRoutes(app: Hono<AdminEnv>, parts: AdminParts): void 
       const next = rawNext === undefined ? undefined : (safeNextPath(rawNext) ?? undefined);
       const token = await signBypass(parts.bypassSecret!, { purpose: "link", site: scope, exp, iat: rc.now, ...(next ? { next } : {}) });
       const expiresAt = new Date(exp * 1000).toISOString();
-      await recordAction(parts, rc, { scope, action: "bypass.mint", detail: { ttl, next: next ?? null, expiresAt } }, actorOf(c.req.raw.headers));
+      const mode = (await parts.cache.policy(scope, rc.now, rc.ctx)).doc?.mode ?? "off";
+      const detail = { ttl, next: next ?? null, expiresAt };
+      await recordAction(parts, auditEntry({ action: "bypass.mint", scope, mode, message: null, detail }, actorOf(c.req.raw.headers), rc.now));
       const link: BypassLink = {
         ok: true,
         scope,

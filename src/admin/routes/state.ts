@@ -1,9 +1,9 @@
 // Switching a scope: on, read-only, off, its allowlists, following "*" again;
 // and reading it back (status, audit log).
 import type { Hono } from "hono";
+import type { AuditEntry } from "../../core/audit";
+import type { LogPage } from "../../shared/api";
 import { AllowInputSchema, LogQuerySchema, OnInputSchema, ScopeOnlySchema, StatusQuerySchema } from "../../core/input";
-import { listLog } from "../../state/audit";
-import { readSite } from "../../state/store";
 import type { AdminEnv, AdminParts } from "../context";
 import { invalidField } from "../errors";
 import { actorOf, runChange } from "../pipeline";
@@ -12,10 +12,8 @@ import { jsonBody, queryInput } from "../validate";
 
 export function stateRoutes(app: Hono<AdminEnv>, parts: AdminParts): void {
   app.get("/status", queryInput(StatusQuerySchema), async (c) => {
-    const rc = c.env.rc;
     const { scope } = c.req.valid("query");
-    const [docs, policy] = await Promise.all([readSite(parts.kv, scope), parts.cache.policy(scope, rc.now, rc.ctx)]);
-    return c.json(await adminStatus(parts, scope, docs, policy, rc.now));
+    return c.json(await adminStatus(parts, c.env.rc, scope));
   });
 
   app.post("/on", jsonBody(OnInputSchema), async (c) => {
@@ -52,7 +50,8 @@ export function stateRoutes(app: Hono<AdminEnv>, parts: AdminParts): void {
 
   app.get("/log", queryInput(LogQuerySchema), async (c) => {
     const { scope, limit, cursor } = c.req.valid("query");
-    const page = await listLog(parts.kv, scope, limit, cursor);
-    return c.json({ ok: true as const, scope, entries: page.entries, cursor: page.cursor });
+    const page = await parts.source.coordinator().log(scope, limit, cursor);
+    const log: LogPage = { ok: true, scope, entries: page.entries.map((text) => JSON.parse(text) as AuditEntry), cursor: page.cursor };
+    return c.json(log);
   });
 }
