@@ -42,6 +42,8 @@ export interface Config {
   cookieDomain: string | null;
   signOutCookies: string[];
   webhookUrls: URL[];
+  /** In read-only mode, let protocol upgrades (WebSocket, h2c) through; refused by default. */
+  readOnlyUpgrades: boolean;
   /** Announcement banner on origin pages during an announced window. */
   banner: boolean;
   bannerCss: string | null;
@@ -93,6 +95,7 @@ export function parseConfig(env: Bindings): Config {
     cookieDomain: parseCookieDomain(env.COOKIE_DOMAIN),
     signOutCookies: splitList(env.SIGN_OUT_COOKIES).map(checkCookieName),
     webhookUrls: splitList(env.WEBHOOK_URLS).map((u) => parseUrl("WEBHOOK_URLS", u)),
+    readOnlyUpgrades: parseChoice("READ_ONLY_UPGRADES", env.READ_ONLY_UPGRADES, ["refuse", "pass"], "refuse") === "pass",
     banner: parseBool("BANNER", env.BANNER, true),
     bannerCss: blankToNull(env.BANNER_CSS),
   };
@@ -126,11 +129,13 @@ function parseNumber(name: string, value: string | undefined, fallback: number, 
 }
 
 function parseFailMode(value: string | undefined): FailMode {
-  const raw = blankToNull(value) ?? "open";
-  if (raw !== "open" && raw !== "closed") {
-    throw new ConfigError("FAIL_MODE", `must be "open" or "closed", got "${raw}"`);
-  }
-  return raw;
+  return parseChoice("FAIL_MODE", value, ["open", "closed"], "open");
+}
+
+function parseChoice<T extends string>(name: string, value: string | undefined, choices: readonly T[], fallback: T): T {
+  const raw = blankToNull(value) ?? fallback;
+  if (!choices.includes(raw as T)) throw new ConfigError(name, `must be ${choices.map((c) => `"${c}"`).join(" or ")}, got "${raw}"`);
+  return raw as T;
 }
 
 function parseOrigin(value: string | undefined): string | null {

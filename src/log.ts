@@ -13,7 +13,10 @@ export type LogEvent =
   | "render.fault";
 
 export function logEvent(level: "info" | "warn" | "error", event: LogEvent, fields: Record<string, unknown>): void {
-  const line = JSON.stringify({ level, event, at: new Date().toISOString(), ...fields });
+  const at = new Date().toISOString();
+  // level, event and at come first and cannot be overwritten by a field of the
+  // same name: an alert on "webhook.failed" must see that name.
+  const line = JSON.stringify(Object.assign({ level, event, at }, fields, { level, event, at }));
   if (level === "info") console.log(line);
   else if (level === "warn") console.warn(line);
   else console.error(line);

@@ -6,7 +6,7 @@ import { AdminClient, type ChangeResult, type OnBody } from "./client";
 import { resolveConnection, type ConnectionFlags } from "./config";
 import { EXIT, UsageError } from "./errors";
 import { logTable, modeLabel, printer, quoted, statusRows, when, type Printer } from "./format";
-import { formatDuration, parseDuration, parseTime, TimeError } from "./time";
+import { formatClock, formatDuration, parseDuration, parseTime, TimeError } from "./time";
 
 export interface Scoped extends ConnectionFlags {
   scope?: string;
@@ -103,7 +103,7 @@ export async function on(
       ? "  Reads pass through; writes (POST, PUT, PATCH, DELETE) get 503."
       : "  Visitors get the maintenance page (503, Retry-After); API clients get JSON.",
   );
-  p.line(`  Other locations can take up to a minute to see it. End it with: pitstop off${scopeFlag(opts.scope)}`);
+  p.line(`  ${visibleEverywhere(r)}. End it with: pitstop off${scopeFlag(opts.scope)}`);
   await warnIfShadowed(client, r.scope, p);
   return EXIT.ok;
 }
@@ -115,6 +115,7 @@ export async function off(opts: Scoped): Promise<number> {
   if (r.transition === "ended") p.success(`Maintenance is off for ${r.scope}: the site is back.`);
   else if (r.transition === "cancelled") p.success(`Scheduled maintenance cancelled for ${r.scope}; it is off.`);
   else p.success(`Maintenance was already off for ${r.scope}.`);
+  p.line(`  ${visibleEverywhere(r)}.`);
   return EXIT.ok;
 }
 
@@ -208,6 +209,11 @@ export async function scheduleCancel(opts: Scoped): Promise<number> {
   else if (r.transition === "ended") p.success(`Maintenance had already started for ${r.scope}; it is now off.`);
   else p.success(`Nothing was scheduled for ${r.scope}; nothing changed.`);
   return EXIT.ok;
+}
+
+/** "Visible everywhere by 23:00:05 (version 42)": the worker's stated bound for this change. */
+export function visibleEverywhere(r: Pick<ChangeResult, "visibleBy" | "version">): string {
+  return `Visible everywhere by ${formatClock(new Date(r.visibleBy))} (version ${r.version})`;
 }
 
 /** The stored window, as people read it: local time and UTC, and how far away. */

@@ -12,7 +12,7 @@ import { CliError, EXIT, UsageError } from "./errors";
 import { warnIfShadowed } from "./commands";
 import { shellQuote, type Printer } from "./format";
 import { progress } from "./progress";
-import { formatElapsed } from "./time";
+import { formatClock, formatElapsed } from "./time";
 
 export interface GuardOptions {
   readOnly: boolean;
@@ -86,12 +86,14 @@ async function guardOne(client: AdminClient, opts: GuardOptions, run: Run, signa
 
   p.step(`Switching ${mode} on for ${target}…`);
   let scope: string;
+  let visibleBy: string;
   try {
     const result = await client.on(
       { message: run.message, scope: run.scope, endsAt: opts.until?.toISOString() },
       opts.readOnly,
     );
     scope = result.scope;
+    visibleBy = result.visibleBy;
     p.success(`${mode === "read-only" ? "Read-only mode" : "Maintenance"} is on for ${scope} (${result.transition}).`);
     await warnIfShadowed(client, scope, p);
   } catch (err) {
@@ -108,8 +110,10 @@ async function guardOne(client: AdminClient, opts: GuardOptions, run: Run, signa
 
   if (opts.waitMs !== false) {
     try {
+      const started = Date.now();
       const { ms, where } = await waitVisible(client, run.scope, mode, opts.waitMs, signals.abort.signal);
-      p.success(`Visible at ${where} after ${formatElapsed(ms)} (propagation).`);
+      p.success(`Visible at ${where} after ${formatElapsed(ms)}.`);
+      await waitEverywhere(visibleBy, started + opts.waitMs, scope, signals.abort.signal, p);
     } catch (err) {
       if (signals.received) return notRun(signals.received);
       throw err;
@@ -236,7 +240,7 @@ async function waitVisible(
           EXIT.notVisible,
           [
             "The command was not run. Maintenance is left ON, since it may show up any moment.",
-            "KV can take a minute or more to reach other locations; try a longer --wait, or end it with:",
+            "Try a longer --wait, or end it with:",
             `pitstop off${scope ? ` --scope ${shellQuote([scope])}` : ""}`,
           ],
         );
@@ -246,6 +250,32 @@ async function waitVisible(
   } finally {
     bar.stop();
   }
+}
+
+/**
+ * The worker states by when every location serves a change (visibleBy, from
+ * its cache TTLs). Nearby visibility proves nothing about other locations, so
+ * the command starts only after that time.
+ */
+async function waitEverywhere(visibleBy: string, deadline: number, scope: string, signal: AbortSignal, p: Printer): Promise<void> {
+  const by = Date.parse(visibleBy);
+  const clock = formatClock(new Date(by));
+  if (by > deadline) {
+    throw new CliError(`the worker says every location serves the change by ${clock}, after --wait runs out`, EXIT.notVisible, [
+      "The command was not run. Maintenance is left ON. Use a longer --wait, or end it with:",
+      `pitstop off --scope ${shellQuote([scope])}`,
+    ]);
+  }
+  const left = by - Date.now();
+  if (left > 0) {
+    const bar = progress(process.stderr, `Waiting until every location serves it (visible everywhere by ${clock})…`);
+    try {
+      await sleep(left, undefined, { signal });
+    } finally {
+      bar.stop();
+    }
+  }
+  p.success(`Visible everywhere (by ${clock}, the worker's stated bound).`);
 }
 
 function runChild(argv: string[], signals: SignalState): Promise<{ code: number | null; signal: NodeJS.Signals | null; error?: Error }> {

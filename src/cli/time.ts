@@ -1,6 +1,8 @@
 // Times and durations as people type them at 2 a.m., and shown back in local
 // time and UTC. Pure: every function takes "now" (or a base time) explicitly;
-// local time is the process's time zone (TZ).
+// local time is the process's time zone (TZ). A time with a zone is read by
+// the worker's own reader (src/core/time.ts), so the two always agree.
+import { parseIsoTime } from "../core/time";
 
 export class TimeError extends Error {
   override name = "TimeError";
@@ -84,9 +86,13 @@ export function parseTime(input: string, options: ParseTimeOptions): Date {
     }
     const zone = iso[8];
     if (zone === undefined) return new Date(y, mo - 1, d, h, mi, sec, ms);
-    const offsetMinutes = zoneOffsetMinutes(zone);
-    if (offsetMinutes === null) throw new TimeError(`"${input}" has an invalid time zone offset`);
-    return new Date(Date.UTC(y, mo - 1, d, h, mi, sec, ms) - offsetMinutes * 60_000);
+    // With a zone, the worker's own reader decides, so the CLI never sends a
+    // time the worker would read differently or refuse.
+    const exact = parseIsoTime(s);
+    if (exact === null) {
+      throw new TimeError(`"${input}" is not a time the worker can read exactly: write it like 2026-05-01T22:00:00Z or 2026-05-01T22:00+02:00 (T between date and time, no space before the zone)`);
+    }
+    return new Date(exact);
   }
 
   throw new TimeError(`"${input}" is not a time: ${TIME_HELP}`);
@@ -94,15 +100,6 @@ export function parseTime(input: string, options: ParseTimeOptions): Date {
 
 function daysInMonth(year: number, month: number): number {
   return new Date(Date.UTC(year, month, 0)).getUTCDate();
-}
-
-function zoneOffsetMinutes(zone: string): number | null {
-  if (zone === "Z" || zone === "z") return 0;
-  const m = /^([+-])(\d{2}):?(\d{2})?$/.exec(zone);
-  if (!m) return null;
-  const [h, mi] = [Number(m[2]), Number(m[3] ?? 0)];
-  if (h > 23 || mi > 59) return null;
-  return (m[1] === "-" ? -1 : 1) * (h * 60 + mi);
 }
 
 const pad = (n: number, width = 2) => String(n).padStart(width, "0");
@@ -128,6 +125,11 @@ export function formatTime(date: Date): string {
 
 function clockOf(h: number, m: number, s: number, withSeconds: boolean): string {
   return withSeconds ? `${pad(h)}:${pad(m)}:${pad(s)}` : `${pad(h)}:${pad(m)}`;
+}
+
+/** "23:00:05": a local clock time, for "visible everywhere by". */
+export function formatClock(date: Date): string {
+  return `${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}`;
 }
 
 /** "2026-05-01 23:00:05": compact local time for tables. */

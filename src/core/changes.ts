@@ -3,9 +3,10 @@
 // it to the latest stored document, and the same rule holds everywhere.
 import type { DocRead, StateDoc } from "./doc";
 import { emptyDoc } from "./doc";
-import type { AllowInput, FieldError, OnInput } from "./input";
+import type { AllowInput, FieldError, OnInput, RuleInput } from "./input";
 import { parseIpRule } from "./ip";
 import { parsePathPattern } from "./path";
+import { MAX_RULES, normaliseRulePath, type Rule } from "./rules";
 import { phaseAt } from "./window";
 
 /** Clock skew tolerated for times "now" sent by a client. */
@@ -23,7 +24,11 @@ export type Action =
   /** POST /bypass/revoke. */
   | { kind: "bypass.revoke" }
   /** DELETE /state: the site follows "*" again. */
-  | { kind: "reset" };
+  | { kind: "reset" }
+  /** POST /rules: add a rule, or replace the one with the same id (it keeps its place). */
+  | { kind: "rule.put"; rule: Omit<RuleInput, "scope"> }
+  /** DELETE /rules/{id}. */
+  | { kind: "rule.delete"; id: string };
 
 export type ActionKind = Action["kind"];
 
@@ -63,6 +68,22 @@ export function applyAction(scope: string, stored: DocRead, action: Action, now:
       // A site that follows "*" gets an "inherit" document holding just this
       // revocation, so it keeps following "*" and no other site is affected.
       return { ok: true, doc: { ...current, bypassEpoch: Math.max(now, current.bypassEpoch + 1) } };
+    case "rule.put": {
+      const checked = checkRule(action.rule);
+      if ("field" in checked) return invalid(checked);
+      const at = current.rules.findIndex((r) => r.id === checked.id);
+      if (at === -1 && current.rules.length >= MAX_RULES) {
+        return invalid({ field: "id", message: `a site has at most ${MAX_RULES} rules; remove one first (DELETE /rules/{id})` });
+      }
+      const rules = at === -1 ? [...current.rules, checked] : current.rules.map((r, i) => (i === at ? checked : r));
+      return { ok: true, doc: { ...current, rules } };
+    }
+    case "rule.delete": {
+      if (!current.rules.some((r) => r.id === action.id)) {
+        return { ok: false, problem: { code: "not_found", message: `${scope} has no rule "${action.id}".` } };
+      }
+      return { ok: true, doc: { ...current, rules: current.rules.filter((r) => r.id !== action.id) } };
+    }
     case "reset":
       if (scope === "*") return invalid({ field: "scope", message: '"*" follows nothing; use off to switch every site back on' });
       if (followsStar(stored)) return { ok: false, problem: { code: "not_found", message: `${scope} has no setting of its own; it already follows "*".` } };
@@ -131,6 +152,28 @@ export function transition(before: StateDoc | null, after: StateDoc, now: number
   if ((is === "pending" || is === "announced") && !(was === "pending" || was === "announced")) return "scheduled";
   if ((was === "pending" || was === "announced") && is === "off") return "cancelled";
   return "updated";
+}
+
+/** A rule's paths are parsed and stored canonical; a bad one is refused naming the entry. */
+function checkRule(input: Omit<RuleInput, "scope">): Rule | FieldError {
+  const paths: string[] = [];
+  for (const [i, entry] of input.paths.entries()) {
+    try {
+      paths.push(normaliseRulePath(entry));
+    } catch (err) {
+      return { field: `paths.${i}`, message: err instanceof Error ? err.message : String(err) };
+    }
+  }
+  return {
+    id: input.id,
+    paths: [...new Set(paths)],
+    methods: [...new Set(input.methods)],
+    users: [...new Set(input.users)],
+    percent: input.percent,
+    mode: input.mode,
+    message: input.message || null,
+    banner: input.banner,
+  };
 }
 
 /** Allowlist entries are parsed when written, so a bad one is refused naming the entry. */

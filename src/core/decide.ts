@@ -1,9 +1,15 @@
 // The request decision: a pure function of plain facts, the site's policy and
 // the time. Every behaviour of the gate is specified (and tested) here.
+//
+// In order: a site with nothing in force passes. Otherwise a bypass cookie,
+// an allowlisted path or an allowlisted IP passes; then the first rule that
+// matches decides; then the site's own mode (when a window is active); else
+// the request passes.
 import { ipMatches } from "./ip";
 import { pathMatches } from "./path";
 import type { Policy } from "./policy";
-import { phaseAt } from "./window";
+import { matchRule, type Rule } from "./rules";
+import { phaseAt, type Phase } from "./window";
 
 export interface RequestFacts {
   method: string;
@@ -11,41 +17,61 @@ export interface RequestFacts {
   path: string;
   /** From CF-Connecting-IP only; null when absent. */
   ip: string | null;
-  /** A valid bypass cookie was presented (only checked when the site is not off). */
+  /** A valid bypass cookie was presented (only checked when the request would be refused). */
   bypass: boolean;
+  /** The request asks to switch protocols (Upgrade: websocket, h2c, ...). */
+  upgrade: boolean;
+  /** A method named by X-HTTP-Method-Override, X-HTTP-Method or X-Method-Override; null when none. */
+  methodOverride: string | null;
+  /** The visitor's verified user key; null when anonymous (or when no rule needs it). */
+  user: string | null;
 }
 
-export type PassReason = "off" | "scheduled" | "ended" | "allow-path" | "allow-ip" | "bypass" | "read";
+export type PassReason = "off" | "scheduled" | "ended" | "allow-path" | "allow-ip" | "bypass" | "read" | "no-rule";
 
 export type Decision =
   | { action: "pass"; reason: PassReason; announce: boolean }
-  | { action: "maintenance" }
-  | { action: "refuse-write" };
+  | { action: "maintenance"; rule: Rule | null }
+  | { action: "refuse-write"; rule: Rule | null };
 
 /** Methods that cannot change anything; everything else, unknown methods included, is a write. */
 const READ_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
 export function decide(facts: RequestFacts, policy: Policy, now: number): Decision {
   const phase = phaseAt(policy.doc, now);
-  switch (phase.kind) {
-    case "off":
-      return { action: "pass", reason: "off", announce: false };
-    case "pending":
-      return { action: "pass", reason: "scheduled", announce: false };
-    case "announced":
-      return { action: "pass", reason: "scheduled", announce: true };
-    case "ended":
-      return { action: "pass", reason: "ended", announce: false };
-  }
+  const active = phase.kind === "active";
+  if (!active && policy.rules.length === 0) return { action: "pass", reason: passReason(phase), announce: phase.kind === "announced" };
+
   // Bypass first: the gate decides a second time, cheaply, once a cookie checks out.
   if (facts.bypass) return { action: "pass", reason: "bypass", announce: false };
   if (pathMatches(facts.path, policy.pathPatterns)) return { action: "pass", reason: "allow-path", announce: false };
-  if (facts.ip !== null && ipMatches(facts.ip, policy.ipRules)) {
-    return { action: "pass", reason: "allow-ip", announce: false };
+  if (facts.ip !== null && ipMatches(facts.ip, policy.ipRules)) return { action: "pass", reason: "allow-ip", announce: false };
+
+  const hit = matchRule(facts, policy.rules);
+  if (hit) {
+    const rule = hit.rule;
+    if (rule.mode === "maintenance") return { action: "maintenance", rule };
+    if (!isRead(facts, policy)) return { action: "refuse-write", rule };
+    return { action: "pass", reason: "read", announce: rule.banner || (active && phase.mode === "read-only") || phase.kind === "announced" };
   }
-  if (phase.mode === "read-only") {
-    if (READ_METHODS.has(facts.method.toUpperCase())) return { action: "pass", reason: "read", announce: true };
-    return { action: "refuse-write" };
-  }
-  return { action: "maintenance" };
+  if (!active) return { action: "pass", reason: "no-rule", announce: phase.kind === "announced" || policy.bannerRules.length > 0 };
+  if (phase.mode === "read-only") return isRead(facts, policy) ? { action: "pass", reason: "read", announce: true } : { action: "refuse-write", rule: null };
+  return { action: "maintenance", rule: null };
+}
+
+function passReason(phase: Phase): PassReason {
+  return phase.kind === "pending" || phase.kind === "announced" ? "scheduled" : phase.kind === "ended" ? "ended" : "off";
+}
+
+/**
+ * A read, as far as a proxy can tell: a read method, no override naming a
+ * write (frameworks honour X-HTTP-Method-Override and friends), and no
+ * protocol upgrade (a WebSocket or h2c stream can carry writes) unless
+ * READ_ONLY_UPGRADES lets upgrades through. An app that writes on GET is
+ * beyond any proxy.
+ */
+function isRead(facts: RequestFacts, policy: Policy): boolean {
+  if (!READ_METHODS.has(facts.method.toUpperCase())) return false;
+  if (facts.methodOverride !== null && !READ_METHODS.has(facts.methodOverride.trim().toUpperCase())) return false;
+  return !facts.upgrade || policy.readOnlyUpgrades;
 }

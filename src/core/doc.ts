@@ -2,6 +2,7 @@
 // every site (`site:*`). Changing StateDoc is a deliberate act: bump `v`, keep
 // reading the old one, and update docs/storage-schema.md.
 import * as v from "valibot";
+import { StoredRuleSchema } from "./rules";
 import { parseIsoTime } from "./time";
 
 /**
@@ -14,8 +15,9 @@ export type Mode = (typeof MODES)[number];
 export type ActiveMode = Exclude<Mode, "off" | "inherit">;
 
 /**
- * Version 2 added `version` (the coordinator's write number). Version 1
- * documents are still read: they become version 2 with `version: 0`.
+ * Version 2 added `version` (the coordinator's write number) and `rules`.
+ * Version 1 documents are still read: they become version 2 with
+ * `version: 0` and no rules.
  */
 export const STATE_VERSION = 2;
 
@@ -36,6 +38,8 @@ export const StateDocSchema = v.object({
   autoEnd: v.boolean(),
   allow: v.object({ ips: v.array(v.string()), paths: v.array(v.string()) }),
   bypassEpoch: v.number(),
+  /** Feature and user maintenance, first match wins (core/rules.ts). */
+  rules: v.array(StoredRuleSchema),
   updatedAt: storedTime,
   updatedBy: v.string(),
 });
@@ -51,7 +55,7 @@ export function parseStateDoc(text: string): { ok: true; doc: StateDoc } | { ok:
   }
   if (typeof json !== "object" || json === null || Array.isArray(json)) return { ok: false, reason: "corrupt: not an object" };
   const version = (json as { v?: unknown }).v;
-  if (version === 1) json = { ...json, v: STATE_VERSION, version: 0 };
+  if (version === 1) json = { ...json, v: STATE_VERSION, version: 0, rules: [] };
   else if (version !== STATE_VERSION) return { ok: false, reason: `unknown version ${JSON.stringify(version)}` };
   const result = v.safeParse(StateDocSchema, json);
   if (!result.success) {
@@ -73,6 +77,7 @@ export function emptyDoc(now: Date, updatedBy: string): StateDoc {
     autoEnd: false,
     allow: { ips: [], paths: [] },
     bypassEpoch: 0,
+    rules: [],
     updatedAt: now.toISOString(),
     updatedBy,
   };

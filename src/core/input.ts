@@ -3,6 +3,7 @@
 // anything is read or written.
 import * as v from "valibot";
 import { safeNextPath } from "./redirect";
+import { MAX_RULE_USERS, RULE_ID } from "./rules";
 import { siteKey } from "./site";
 import { normaliseIsoTime, parseIsoTime } from "./time";
 
@@ -101,6 +102,55 @@ export const MintInputSchema = v.strictObject(
   },
   unknownField,
 );
+
+/** Body of POST /rules: a rule, added or replacing the one with the same id. */
+export const RuleInputSchema = v.strictObject(
+  {
+    id: v.pipe(
+      v.string("must be a rule id such as checkout"),
+      v.regex(RULE_ID, "must be 1 to 63 lower-case letters, digits, - or _"),
+    ),
+    paths: v.optional(
+      v.pipe(
+        v.array(v.pipe(v.string("entries must be strings"), v.trim()), "must be a list of path patterns"),
+        v.maxLength(MAX_ALLOW_ENTRIES, `must have at most ${MAX_ALLOW_ENTRIES} entries`),
+      ),
+      [],
+    ),
+    methods: v.optional(
+      v.pipe(
+        v.array(
+          v.pipe(v.string("entries must be strings"), v.trim(), v.toUpperCase(), v.regex(/^[A-Z]{1,20}$/, "entries must be HTTP methods such as POST")),
+          "must be a list of HTTP methods",
+        ),
+        v.maxLength(20, "must have at most 20 entries"),
+      ),
+      [],
+    ),
+    users: v.optional(
+      v.pipe(
+        v.array(v.pipe(v.string("entries must be strings"), v.trim(), v.minLength(1, "entries must not be empty"), v.maxLength(256, "entries must be at most 256 characters")), "must be a list of user keys"),
+        v.maxLength(MAX_RULE_USERS, `must have at most ${MAX_RULE_USERS} users`),
+      ),
+      [],
+    ),
+    percent: v.optional(
+      v.nullable(
+        v.pipe(v.number("must be a number from 0 to 100"), v.minValue(0, "must be from 0 to 100"), v.maxValue(100, "must be from 0 to 100")),
+      ),
+      null,
+    ),
+    mode: v.optional(v.picklist(["maintenance", "read-only"], 'must be "maintenance" or "read-only"'), "maintenance"),
+    message: v.optional(v.nullable(message), null),
+    banner: v.optional(v.boolean("must be true or false"), false),
+    scope,
+  },
+  unknownField,
+);
+export type RuleInput = v.InferOutput<typeof RuleInputSchema>;
+
+/** Query of DELETE /rules/{id}. */
+export const RuleIdSchema = v.pipe(v.string(), v.regex(RULE_ID, "must be 1 to 63 lower-case letters, digits, - or _"));
 
 /** Query of GET /status. */
 export const StatusQuerySchema = v.object({ scope });

@@ -119,3 +119,26 @@ function decodeSegment(segment: string): string | null {
   if (decoded.includes("/") || decoded.includes("\\") || CONTROL.test(decoded)) return null;
   return decoded;
 }
+
+/**
+ * The path as the most lenient server would read it: percent-escapes decoded
+ * (invalid ones kept), backslashes as slashes, empty and "." segments
+ * dropped, ".." resolved, ";params", trailing dots and spaces and anything
+ * after a NUL cut, lower case. For blocking, never for granting: a rule that
+ * blocks "/search/*" blocks "/%73earch/x", "//search/x", "/x/../search/x" and
+ * "/SEARCH/x" too, since some origin may read each of them as "/search/x".
+ * (Allowlists do the opposite: only an already canonical path is let through.)
+ */
+export function looseCanonical(pathname: string): string {
+  const decoded = pathname.includes("%") ? pathname.replace(/%([0-9a-f]{2})/gi, (_, hex: string) => String.fromCharCode(parseInt(hex, 16))) : pathname;
+  const out: string[] = [];
+  for (const raw of decoded.replace(/\\/g, "/").split("/")) {
+    let segment = raw.split(";")[0]!.split("\0")[0]!;
+    if (segment !== "." && segment !== "..") segment = segment.replace(/[. ]+$/, "");
+    segment = segment.toLowerCase();
+    if (segment === "" || segment === ".") continue;
+    if (segment === "..") out.pop();
+    else out.push(segment);
+  }
+  return `/${out.join("/")}`;
+}

@@ -4,13 +4,17 @@
 import { emptyDoc, type StateDoc } from "./doc";
 import { parseIpRule, type IpRule } from "./ip";
 import { parsePathPattern, type PathPattern } from "./path";
+import { compileRule, type CompiledRule, type Rule } from "./rules";
 
 export type PolicySource = "site" | "*" | "default" | "fail-closed";
 
-/** The allowlists that apply to every site (ALLOW_IPS, ALLOW_PATHS). */
+/** What the configuration adds to every site's policy. */
 export interface GlobalAllow {
+  /** ALLOW_IPS and ALLOW_PATHS. */
   allowIps: string[];
   allowPaths: string[];
+  /** READ_ONLY_UPGRADES=pass: WebSocket and other upgrades pass in read-only mode. */
+  readOnlyUpgrades: boolean;
 }
 
 /** "The site's document, `*`, and which one governs", worked out in one place. */
@@ -25,6 +29,8 @@ export interface SiteView {
    * later of the site's and the "*" document's revocations.
    */
   revokedBefore: number;
+  /** The site's own rules first, then those of "*": first match wins. */
+  rules: Rule[];
 }
 
 /**
@@ -34,13 +40,16 @@ export interface SiteView {
  */
 export function resolveSite(own: StateDoc | null, star: StateDoc | null): SiteView {
   const revokedBefore = Math.max(own?.bypassEpoch ?? 0, star?.bypassEpoch ?? 0);
-  if (own && own.mode !== "inherit") return { governing: own, source: "site", allow: own.allow, revokedBefore };
+  // Rules are not a mode: a site with a setting of its own still gets the rules of "*".
+  const rules = [...(own?.rules ?? []), ...(star?.rules ?? [])];
+  if (own && own.mode !== "inherit") return { governing: own, source: "site", allow: own.allow, revokedBefore, rules };
   const lists = [star?.allow, own?.allow].filter((l) => l !== undefined);
   return {
     governing: star,
     source: star ? "*" : "default",
     allow: { ips: lists.flatMap((l) => l.ips), paths: lists.flatMap((l) => l.paths) },
     revokedBefore,
+    rules,
   };
 }
 
@@ -48,9 +57,20 @@ export interface Policy {
   /** The document in force; null means "off, nothing stored". */
   doc: StateDoc | null;
   source: PolicySource;
+  /**
+   * Nothing to decide: no mode, no window, no rule. The gate's hot path is
+   * this one test, then the origin.
+   */
+  passAll: boolean;
   ipRules: IpRule[];
   pathPatterns: PathPattern[];
   revokedBefore: number;
+  readOnlyUpgrades: boolean;
+  rules: CompiledRule[];
+  /** Some rule is for some users only: the visitor's user key is needed. */
+  needsUser: boolean;
+  /** Rules whose message shows as a banner on the pages that still work. */
+  bannerRules: Rule[];
 }
 
 export function compilePolicy(own: StateDoc | null, star: StateDoc | null, global: GlobalAllow): Policy {
@@ -61,15 +81,22 @@ export function compilePolicy(own: StateDoc | null, star: StateDoc | null, globa
 export function failClosedPolicy(global: GlobalAllow, now: number): Policy {
   const doc: StateDoc = { ...emptyDoc(new Date(now), "pitstop (fail closed)"), mode: "maintenance", retryAfter: 60 };
   // No good state: nobody's bypass can be checked against revocations.
-  const view: SiteView = { governing: doc, source: "site", allow: doc.allow, revokedBefore: Number.MAX_SAFE_INTEGER };
+  const view: SiteView = { governing: doc, source: "site", allow: doc.allow, revokedBefore: Number.MAX_SAFE_INTEGER, rules: [] };
   return { ...build(view, global), source: "fail-closed" };
 }
 
 function build(view: SiteView, global: GlobalAllow): Policy {
+  const doc = view.governing;
+  const rules = view.rules.map(compileRule);
   return {
-    doc: view.governing,
+    doc,
     source: view.source,
+    passAll: rules.length === 0 && (doc === null || ((doc.mode === "off" || doc.mode === "inherit") && doc.startsAt === null)),
+    rules,
+    needsUser: rules.some((r) => r.forUsers),
+    bannerRules: view.rules.filter((r) => r.banner && r.message),
     revokedBefore: view.revokedBefore,
+    readOnlyUpgrades: global.readOnlyUpgrades,
     ipRules: parseLenient([...global.allowIps, ...view.allow.ips], parseIpRule),
     pathPatterns: parseLenient([...global.allowPaths, ...view.allow.paths], parsePathPattern),
   };

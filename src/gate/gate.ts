@@ -2,7 +2,7 @@
 // to the origin or answer with a page. The hot path (site off) is a Map
 // lookup, one comparison and the origin fetch: no cookie parsing, no HMAC, no
 // body copy. Built once per isolate; each request brings its RequestContext.
-import { decide, type Decision } from "../core/decide";
+import { decide, type Decision, type RequestFacts } from "../core/decide";
 import type { Policy } from "../core/policy";
 import type { Banner } from "../banner/inject";
 import type { BypassCookies } from "../bypass/cookie";
@@ -43,7 +43,15 @@ export class Gate {
 
   private async active(rc: RequestContext, policy: Policy): Promise<Response> {
     const { request } = rc;
-    const facts = { method: request.method, path: rc.url.pathname, ip: request.headers.get("cf-connecting-ip"), bypass: false };
+    const headers = request.headers;
+    const facts: RequestFacts = {
+      method: request.method,
+      path: rc.url.pathname,
+      ip: headers.get("cf-connecting-ip"),
+      bypass: false,
+      upgrade: headers.has("upgrade"),
+      methodOverride: headers.get("x-http-method-override") ?? headers.get("x-http-method") ?? headers.get("x-method-override"),
+    };
     let decision: Decision = decide(facts, policy, rc.now);
     // Bypass second: only a request the site would refuse pays for the cookie check.
     if (decision.action !== "pass" && (await this.parts.cookies.holds(request, rc.site, policy, rc.now))) {

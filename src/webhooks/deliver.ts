@@ -71,7 +71,7 @@ async function deliverOne(kv: KVNamespace, url: URL, event: PitstopEvent, body: 
       });
       await res.body?.cancel();
       if (res.ok) {
-        logEvent("info", "webhook.delivered", { host: url.host, event: event.type, attempts: attempt + 1 });
+        logEvent("info", "webhook.delivered", { host: url.host, type: event.type, attempts: attempt + 1 });
         await recordDelivery(kv, { lastSuccess: { at: new Date().toISOString(), host: url.host, event: event.type } });
         return;
       }
@@ -82,7 +82,7 @@ async function deliverOne(kv: KVNamespace, url: URL, event: PitstopEvent, body: 
       failure = err instanceof Error ? err.message : String(err);
     }
   }
-  logEvent("error", "webhook.failed", { host: url.host, event: event.type, reason: failure });
+  logEvent("error", "webhook.failed", { host: url.host, type: event.type, reason: failure });
   await recordDelivery(kv, { lastFailure: { at: new Date().toISOString(), host: url.host, event: event.type, reason: failure } });
 }
 
