@@ -240,7 +240,15 @@ describe("bypass links", () => {
     const site = freshSite();
     const { url } = await mint(site);
     const plain = await send(url.replace("https://", "http://"), { redirect: "manual" });
-    expect(plain.headers.get("set-cookie")).toMatch(/^pitstop_bypass=.*; HttpOnly; SameSite=Lax$|^pitstop_bypass=/);
+    // On http the worker sends: pitstop_bypass=<token>; Max-Age=43200; Path=/; HttpOnly; SameSite=Lax
+    expect(plain.headers.getSetCookie()).toHaveLength(1);
+    const header = plain.headers.get("set-cookie")!;
+    expect(header).toMatch(/^pitstop_bypass=[^;]+;/);
+    expect(header).toMatch(/; HttpOnly(;|$)/);
+    expect(header).toMatch(/; SameSite=Lax(;|$)/);
+    expect(header).toMatch(/; Path=\/(;|$)/);
+    expect(header).toMatch(/; Max-Age=43200(;|$)/);
+    expect(header).not.toMatch(/Domain=/);
     expect(plain.headers.get("set-cookie")).not.toMatch(/Secure/);
 
     const e = testEnv({ COOKIE_DOMAIN: "example.org" });
