@@ -316,23 +316,3 @@ describe("allowlists", () => {
     expect((await send(`https://${site}/html`, { headers: { "cf-connecting-ip": "192.0.2.44" } }, e)).status).toBe(200);
   });
 });
-
-describe("sign-out on maintenance", () => {
-  it("expires the cookies named in SIGN_OUT_COOKIES on the maintenance page only", async () => {
-    const e = testEnv({ SIGN_OUT_COOKIES: "session,__Host-remember_me" });
-    const site = freshSite();
-    await putDoc(site, { mode: "maintenance" });
-    const page = await send(`https://${site}/html`, {}, e);
-    expect(page.status).toBe(503);
-    const cookies = page.headers.getSetCookie();
-    expect(cookies).toHaveLength(2);
-    expect(cookies[0]).toMatch(/^session=; Max-Age=0; Path=\/; Secure/);
-    // A __Host- cookie is only replaced by one with Secure, Path=/ and no Domain.
-    expect(cookies[1]).toMatch(/^__Host-remember_me=; Max-Age=0; Path=\/; Secure/);
-    expect(cookies[1]).not.toMatch(/Domain/);
-
-    const ro = freshSite();
-    await putDoc(ro, { mode: "read-only" });
-    expect((await send(`https://${ro}/html`, {}, e)).headers.getSetCookie()).toEqual([]);
-  });
-});
