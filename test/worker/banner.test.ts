@@ -1,4 +1,4 @@
-// The announcement banner on the live site (routes under /banner/ on the real origin) — worker harness, workerd with real KV.
+// The announcement banner on the live site (routes under /banner/ on the real origin) — worker harness, the whole worker in workerd with real local KV and a real origin.
 import { describe, expect, inject, it } from "vitest";
 import { renderBanner, withNonces, type BannerKind } from "../../src/banner/markup";
 import type { StateDoc } from "../../src/core/doc";
