@@ -1,9 +1,12 @@
-// Shared by the browser tests: one Chromium (Debian's, never a downloaded one),
-// the admin API, screenshots, and what a visitor in Tokyo should read.
+// Shared by the browser tests: one Chromium (Debian's, never a downloaded one)
+// with the worker under wrangler dev and a real origin, the admin API,
+// screenshots, and what a visitor in Tokyo should read.
 import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from "playwright-core";
-import type { Pitstop } from "../support/pitstop";
+import { afterAll, beforeAll } from "vitest";
+import { startOrigin, type Origin } from "../support/origin";
+import { startPitstop, type Pitstop } from "../support/pitstop";
 
 export const CHROMIUM = process.env.PITSTOP_CHROMIUM ?? "/usr/bin/chromium";
 export const SCREENSHOTS = new URL("../../test-artifacts/screenshots/", import.meta.url).pathname;
@@ -30,9 +33,38 @@ export async function launchChromium(): Promise<Browser> {
   });
 }
 
+/** The file's origin, worker and Chromium: live bindings, set by useBrowserStack()'s beforeAll. */
+export let origin: Origin;
+export let pitstop: Pitstop;
+export let browser: Browser;
+
+/** Starts an origin, the worker in front of it and Chromium before the file's tests, and stops them after. */
+export function useBrowserStack(): void {
+  beforeAll(async () => {
+    origin = await startOrigin();
+    pitstop = await startPitstop({ originUrl: origin.url, vars: { CACHE_SECONDS: "1" } });
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await pitstop?.stop();
+    await origin?.close();
+  });
+}
+
 /** A fresh context: a visitor in Tokyo with an English browser, no cookies, no storage. */
 export function newVisitor(browser: Browser, options: BrowserContextOptions = {}): Promise<BrowserContext> {
   return browser.newContext({ locale: "en-US", timezoneId: TIMEZONE, viewport: DESKTOP, ...options });
+}
+
+/** Runs `fn` on a page in a fresh visitor context of the file's browser, and closes the context. */
+export async function withVisitor<T>(options: Parameters<typeof newVisitor>[1], fn: (page: Page, context: BrowserContext) => Promise<T>): Promise<T> {
+  const context = await newVisitor(browser, options);
+  try {
+    return await fn(await context.newPage(), context);
+  } finally {
+    await context.close();
+  }
 }
 
 export async function screenshot(page: Page, name: string): Promise<string> {

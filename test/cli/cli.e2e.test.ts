@@ -1,6 +1,5 @@
-// The real CLI (bin/pitstop.mjs, built as npm install builds it) against the
-// real worker under wrangler dev, in front of a real origin. What a sysadmin
-// types, checked against what a visitor then sees.
+// The pitstop CLI (status, on/off/read-only, log, schedule, reset, bypass, guard, errors) — cli harness, the real bin/pitstop.mjs against the worker under wrangler dev and a real origin.
+// What a sysadmin types (the CLI built as npm install builds it), checked against what a visitor then sees.
 // PITSTOP_TEST_NODE picks the Node that runs the CLI (default: this one), to
 // check the CLI on another Node version.
 import { execFileSync, spawn, spawnSync, type ChildProcess } from "node:child_process";

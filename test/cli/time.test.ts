@@ -1,6 +1,6 @@
-// Time and duration parsing for the CLI, with a fixed "now" and a fixed zone
-// (Europe/Paris: +02:00 in summer, +01:00 in winter) so results do not depend
-// on the machine running the tests.
+// The CLI's times and durations (parseTime, parseDuration, formatting) — cli harness, pure functions in Node.
+// A fixed "now" and a fixed zone (Europe/Paris: +02:00 in summer, +01:00 in
+// winter) so results do not depend on the machine running the tests.
 import { afterAll, describe, expect, it } from "vitest";
 import { formatDuration, formatElapsed, formatRelative, formatTime, parseDuration, parseTime, TimeError } from "../../src/cli/time.ts";
 

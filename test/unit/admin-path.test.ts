@@ -1,4 +1,4 @@
-// Which paths are kept away from the origin as admin paths.
+// Admin paths: which request paths are kept away from the origin (isAdminPath) — unit harness, pure modules in workerd.
 import { describe, expect, it } from "vitest";
 import { isAdminPath } from "../../src/core/admin-path";
 

@@ -1,3 +1,4 @@
+// Configuration (parseConfig): documented defaults, and errors that name the bad variable — unit harness, pure modules in workerd.
 import { describe, expect, it } from "vitest";
 import { ConfigError, parseConfig, type Bindings } from "../../src/config";
 

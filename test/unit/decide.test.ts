@@ -1,4 +1,4 @@
-// The request decision, exhaustively: every mode, method and path case.
+// The request decision (decide), exhaustively: every mode, method and path case — unit harness, pure modules in workerd.
 import { describe, expect, it } from "vitest";
 import { parseConfig } from "../../src/config";
 import { decide, type RequestFacts } from "../../src/core/decide";

@@ -1,3 +1,4 @@
+// IP allowlist rules (parseIpRule, ipMatches): IPv4, IPv6 and CIDR forms — unit harness, pure modules in workerd.
 import { describe, it, expect } from "vitest";
 import { parseIpRule, parseIpRules, ipMatches } from "../../src/core/ip";
 

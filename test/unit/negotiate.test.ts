@@ -1,3 +1,4 @@
+// Content negotiation: who gets problem+json and who the HTML page (audienceOf) — unit harness, pure modules in workerd.
 import { describe, expect, it } from "vitest";
 import { audienceOf } from "../../src/page/negotiate";
 

@@ -1,3 +1,4 @@
+// Path normalisation and allowlist path patterns (normalisePath, pathMatches) — unit harness, pure modules in workerd.
 import { describe, it, expect } from "vitest";
 import { normalisePath, parsePathPattern, parsePathPatterns, pathMatches } from "../../src/core/path";
 

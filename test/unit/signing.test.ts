@@ -1,3 +1,4 @@
+// Bypass tokens (signBypass, verifyBypass) and safe next paths (safeNextPath) — unit harness, pure modules in workerd.
 import { describe, it, expect } from "vitest";
 import { signBypass, verifyBypass, type BypassClaims } from "../../src/bypass/signing";
 import { safeNextPath } from "../../src/core/redirect";

@@ -9,7 +9,9 @@ import { doc } from "../support/docs";
 
 export { doc };
 
+// The secrets vitest.config.ts binds for the worker.
 export const ADMIN_TOKEN = "test-admin-token-0123456789";
+export const BYPASS_SECRET = "test-bypass-secret-0123456789abcdef";
 
 let siteCounter = 0;
 /** A fresh hostname per test: the isolate cache and KV are shared within a file. */

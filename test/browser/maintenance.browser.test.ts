@@ -1,30 +1,16 @@
-// The maintenance page as a visitor sees it in a real Chromium: at phone and
-// desktop widths, light and dark, with the end time in the visitor's own time
-// zone, no request leaving the site, and a reload into the real site after `off`.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Browser, ConsoleMessage, Request as PwRequest } from "playwright-core";
-import { startOrigin, type Origin } from "../support/origin";
-import { startPitstop, type Pitstop } from "../support/pitstop";
-import { DESKTOP, PHONE, admin, isoFromNow, launchChromium, newVisitor, screenshot, tokyoClock, waitForMode } from "./support";
+// The maintenance page: phone and desktop, light and dark, the end in the visitor's time zone, no off-site request, reload after `off` — browser harness, a real Chromium against the worker under wrangler dev and a real origin.
+import { beforeAll, describe, expect, it } from "vitest";
+import type { ConsoleMessage, Request as PwRequest } from "playwright-core";
+import { DESKTOP, PHONE, admin, browser, isoFromNow, newVisitor, pitstop, screenshot, tokyoClock, useBrowserStack, waitForMode } from "./support";
 
-let origin: Origin;
-let pitstop: Pitstop;
-let browser: Browser;
 const MESSAGE = "Moving to a new server";
 let endsAt: string;
 
+useBrowserStack();
 beforeAll(async () => {
-  origin = await startOrigin();
-  pitstop = await startPitstop({ originUrl: origin.url, vars: { CACHE_SECONDS: "1" } });
-  browser = await launchChromium();
   endsAt = isoFromNow(60 * 60_000);
   await admin(pitstop, "POST", "/on", { message: MESSAGE, endsAt });
   await waitForMode(pitstop, "maintenance");
-});
-afterAll(async () => {
-  await browser?.close();
-  await pitstop?.stop();
-  await origin?.close();
 });
 
 /** Page background per colour scheme, from assets/maintenance.html (--bg). */

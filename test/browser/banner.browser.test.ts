@@ -1,89 +1,11 @@
-// What the team and visitors do in a real Chromium: follow a bypass link into
-// the real site during maintenance, and read (then dismiss) the announcement
-// banner that Pitstop puts on the origin's pages ahead of a window.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import type { Browser, BrowserContext, Page } from "playwright-core";
-import { startOrigin, type Origin } from "../support/origin";
-import { startPitstop, type Pitstop } from "../support/pitstop";
-import {
-  DESKTOP,
-  PHONE,
-  admin,
-  isoFromNow,
-  launchChromium,
-  newVisitor,
-  resetSite,
-  screenshot,
-  tokyoClock,
-  waitForMode,
-} from "./support";
+// The announcement banner ahead of a window: layout on phone and desktop, light and dark, and dismissal — browser harness, a real Chromium against the worker under wrangler dev and a real origin.
+import { beforeEach, describe, expect, it } from "vitest";
+import { DESKTOP, PHONE, admin, isoFromNow, pitstop, resetSite, screenshot, tokyoClock, useBrowserStack, waitForMode, withVisitor } from "./support";
 
-let origin: Origin;
-let pitstop: Pitstop;
-let browser: Browser;
-
-beforeAll(async () => {
-  origin = await startOrigin();
-  pitstop = await startPitstop({ originUrl: origin.url, vars: { CACHE_SECONDS: "1" } });
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  await browser?.close();
-  await pitstop?.stop();
-  await origin?.close();
-});
+useBrowserStack();
 beforeEach(async () => {
   await resetSite(pitstop);
   await waitForMode(pitstop, "off");
-});
-
-async function withVisitor<T>(options: Parameters<typeof newVisitor>[1], fn: (page: Page, context: BrowserContext) => Promise<T>): Promise<T> {
-  const context = await newVisitor(browser, options);
-  try {
-    return await fn(await context.newPage(), context);
-  } finally {
-    await context.close();
-  }
-}
-
-describe("a bypass link in the browser", () => {
-  it("lands the tester on the real page while a fresh visitor sees maintenance; the cookie is HttpOnly", async () => {
-    await admin(pitstop, "POST", "/on", { message: "Moving to a new server" });
-    await waitForMode(pitstop, "maintenance");
-    const minted = await admin(pitstop, "POST", "/bypass", { next: "/html" });
-    expect(typeof minted.url).toBe("string");
-
-    await withVisitor({}, async (page, context) => {
-      const response = await page.goto(minted.url as string);
-      expect(response?.status()).toBe(200);
-      expect(page.url()).toBe(`${pitstop.url}/html`);
-      await page.getByRole("heading", { name: "Hello from the origin" }).waitFor({ state: "visible" });
-      expect(await page.getByRole("heading", { name: "We'll be back soon" }).count()).toBe(0);
-
-      // The cookie is there, but page scripts cannot read it.
-      const cookies = await context.cookies(pitstop.url);
-      const bypass = cookies.find((c) => c.name.includes("pitstop_bypass"));
-      expect(bypass, JSON.stringify(cookies)).toBeDefined();
-      expect(bypass!.httpOnly).toBe(true);
-      expect(bypass!.sameSite).toBe("Lax");
-      expect(await page.evaluate(() => document.cookie)).not.toContain("pitstop_bypass");
-
-      // It keeps working on the next navigation.
-      const again = await page.reload();
-      expect(again?.status()).toBe(200);
-      await page.getByRole("heading", { name: "Hello from the origin" }).waitFor({ state: "visible" });
-      await screenshot(page, "bypass-origin-page");
-    });
-
-    await withVisitor({}, async (page, context) => {
-      expect(await context.cookies()).toEqual([]);
-      const response = await page.goto(`${pitstop.url}/html`);
-      expect(response?.status()).toBe(503);
-      await page.getByRole("heading", { name: "We'll be back soon" }).waitFor({ state: "visible" });
-      expect(await page.getByText("Moving to a new server").isVisible()).toBe(true);
-      expect(await page.getByRole("heading", { name: "Hello from the origin" }).count()).toBe(0);
-    });
-  });
 });
 
 describe("the announcement banner", () => {

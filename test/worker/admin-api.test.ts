@@ -1,7 +1,7 @@
-// The admin API against real local KV: what callers see and what is stored.
+// The admin API: auth, switching, bad input, routes, status and status.json — worker harness, the whole worker in workerd with real local KV and a real origin.
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { admin, freshSite, putDoc, send, storedDoc, testEnv } from "./helpers";
+import { admin, ADMIN_TOKEN, freshSite, putDoc, send, storedDoc, testEnv } from "./helpers";
 
 describe("admin auth", () => {
   it("refuses a missing token with 401 and changes nothing", async () => {
@@ -68,24 +68,6 @@ describe("switching", () => {
     await admin(b, "/on", { body: { mode: "read-only" } });
     expect((await storedDoc(b))?.mode).toBe("read-only");
   });
-
-  it("applies a change to another site or to every site with scope", async () => {
-    const caller = freshSite();
-    const target = freshSite();
-    await admin(caller, "/on", { body: { scope: target.toUpperCase() } });
-    expect(await storedDoc(caller)).toBeNull();
-    expect((await storedDoc(target))?.mode).toBe("maintenance");
-    const viaQuery = freshSite();
-    await admin(caller, `/on?scope=${viaQuery}`, { method: "POST" });
-    expect((await storedDoc(viaQuery))?.mode).toBe("maintenance");
-  });
-
-  it("is visible at once in the isolate that made the change", async () => {
-    const site = freshSite();
-    expect((await send(`https://${site}/html`)).status).toBe(200); // warms the cache with "off"
-    await admin(site, "/on", { method: "POST" });
-    expect((await send(`https://${site}/html`)).status).toBe(503);
-  });
 });
 
 describe("bad input changes nothing", () => {
@@ -139,15 +121,32 @@ describe("bad input changes nothing", () => {
 describe("routes", () => {
   it("answers 404 in JSON for unknown admin routes, and never forwards them", async () => {
     const site = freshSite();
-    const variants = [
-      "/__maint/nope", "/__maint/", "/__MAINT/status", "/%5F_maint/status", "//__maint/status",
-      "/__MAINT/on%ff", "/__maint;x/status", "/x/..%2f__maint/status", "/x/..%5c__maint/status", "/__maint%2fstatus",
-      "/__maint./status", "/__maint%00/on", "/__maint%20/status", "/x/..;y/__maint/status",
+    // Every variant is an admin path (isAdminPath), so none may reach the origin, and
+    // each gets the admin app's JSON answer: 404 for all but one. The admin app's
+    // router (Hono) percent-decodes the path as decodeURI does, so /%5F_maint/status
+    // is the real GET /status, and the valid token gets 200. decodeURI leaves %2f
+    // and %5c encoded, and %00 and %20 decode to characters no route has: 404.
+    const variants: Array<[path: string, status: number]> = [
+      ["/__maint/nope", 404],
+      ["/__maint/", 404],
+      ["/__MAINT/status", 404],
+      ["/%5F_maint/status", 200],
+      ["//__maint/status", 404],
+      ["/__MAINT/on%ff", 404],
+      ["/__maint;x/status", 404],
+      ["/x/..%2f__maint/status", 404],
+      ["/x/..%5c__maint/status", 404],
+      ["/__maint%2fstatus", 404],
+      ["/__maint./status", 404],
+      ["/__maint%00/on", 404],
+      ["/__maint%20/status", 404],
+      ["/x/..;y/__maint/status", 404],
     ];
-    for (const path of variants) {
-      const res = await send(`https://${site}${path}`, { headers: { authorization: "Bearer test-admin-token-0123456789" } });
+    for (const [path, status] of variants) {
+      const res = await send(`https://${site}${path}`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
       expect(res.headers.get("x-origin"), path).toBeNull();
-      expect([404, 200], path).toContain(res.status);
+      expect(res.status, path).toBe(status);
+      expect(res.headers.get("content-type"), path).toBe("application/json");
     }
     expect((await admin(site, "/nope")).status).toBe(404);
   });
@@ -172,107 +171,5 @@ describe("routes", () => {
     expect(status.effective).toMatchObject({ mode: "maintenance", source: "site", updatedBy: "alice@laptop" });
     expect(status.faults).toEqual([]);
     expect(JSON.stringify(status)).not.toContain("test-admin-token");
-  });
-});
-
-describe("audit log", () => {
-  it("records every change with what, when, scope, IP and user agent, newest first", async () => {
-    const site = freshSite();
-    const headers = { "cf-connecting-ip": "203.0.113.7", "user-agent": "curl/8.5" };
-    await admin(site, "/on", { body: { message: "first" }, headers });
-    await new Promise((r) => setTimeout(r, 5));
-    await admin(site, "/read-only", { method: "POST", headers });
-    await new Promise((r) => setTimeout(r, 5));
-    await admin(site, "/off", { method: "POST", headers });
-    const res = await admin(site, "/log");
-    const { entries } = (await res.json()) as { entries: Array<{ action: string; mode: string; scope: string; ip: string; userAgent: string; at: string }> };
-    expect(entries.map((e) => e.mode)).toEqual(["off", "read-only", "maintenance"]);
-    expect(entries[0]).toMatchObject({ action: "off", scope: site, ip: "203.0.113.7", userAgent: "curl/8.5" });
-    expect(Date.parse(entries[0]!.at)).toBeGreaterThan(Date.parse(entries[2]!.at));
-  });
-
-  it("does not log refused changes", async () => {
-    const site = freshSite();
-    await admin(site, "/on", { body: { retryAfter: -1 } });
-    const { entries } = (await (await admin(site, "/log")).json()) as { entries: unknown[] };
-    expect(entries).toEqual([]);
-  });
-
-  it("honours limit and rejects a bad one", async () => {
-    const site = freshSite();
-    await admin(site, "/on", { method: "POST" });
-    await admin(site, "/off", { method: "POST" });
-    const { entries } = (await (await admin(site, "/log?limit=1")).json()) as { entries: unknown[] };
-    expect(entries).toHaveLength(1);
-    expect((await admin(site, "/log?limit=abc")).status).toBe(400);
-  });
-});
-
-describe("following * again", () => {
-  it("DELETE /state makes a site follow * again", async () => {
-    const site = freshSite();
-    await admin(site, "/off", { method: "POST" }); // an own "off" document
-    await putDoc("*", { mode: "maintenance" });
-    try {
-      expect((await send(`https://${site}/html`)).status).toBe(200); // own document wins
-      const res = await admin(site, "/state", { method: "DELETE" });
-      expect(res.status).toBe(200);
-      expect((await storedDoc(site))?.mode).toBe("inherit");
-      expect((await send(`https://${site}/html`)).status).toBe(503);
-      const { entries } = (await (await admin(site, "/log")).json()) as { entries: Array<{ action: string }> };
-      expect(entries[0]?.action).toBe("reset");
-      expect((await admin(site, "/state", { method: "DELETE" })).status).toBe(404);
-    } finally {
-      await env.MAINTENANCE.delete("site:*");
-    }
-  });
-
-  it("keeps a site following * in maintenance when only its allowlist is set", async () => {
-    const site = freshSite();
-    await putDoc("*", { mode: "maintenance", message: "everywhere" });
-    try {
-      expect((await admin(site, "/allow", { body: { paths: ["/webhooks/*"] } })).status).toBe(200);
-      expect((await send(`https://${site}/html`)).status).toBe(503);
-      expect((await send(`https://${site}/webhooks/x`)).status).toBe(200);
-      expect((await storedDoc(site))?.mode).toBe("inherit");
-      // It keeps following "*": off for "*" opens it, on again closes it.
-      await admin(site, "/off", { body: { scope: "*" } });
-      expect((await send(`https://${site}/html`)).status).toBe(200);
-      await admin(site, "/on", { body: { scope: "*" } });
-      expect((await send(`https://${site}/html`)).status).toBe(503);
-      expect((await send(`https://${site}/webhooks/x`)).status).toBe(200);
-    } finally {
-      await env.MAINTENANCE.delete("site:*");
-    }
-  });
-
-  it("refuses to reset *", async () => {
-    const res = await admin(freshSite(), "/state", { body: { scope: "*" }, method: "DELETE" });
-    expect(res.status).toBe(400);
-  });
-
-  it("keeps the site's own revocations and allowlists when it goes back to following *", async () => {
-    const site = freshSite();
-    await putDoc(site, { mode: "maintenance", bypassEpoch: 2, allow: { ips: ["192.0.2.9"], paths: [] } });
-    await putDoc("*", { mode: "maintenance", bypassEpoch: 0 });
-    try {
-      expect((await admin(site, "/state", { method: "DELETE" })).status).toBe(200);
-      expect(await storedDoc(site)).toMatchObject({ mode: "inherit", bypassEpoch: 2, allow: { ips: ["192.0.2.9"] } });
-      expect((await storedDoc("*"))?.bypassEpoch).toBe(0);
-    } finally {
-      await env.MAINTENANCE.delete("site:*");
-    }
-  });
-});
-
-describe("audit log of long messages", () => {
-  it("keeps an entry whose message is long in a multi-byte script", async () => {
-    const site = freshSite();
-    const message = "メンテナンス中です。".repeat(90); // 900 characters, 2700 bytes
-    expect((await admin(site, "/on", { body: { message } })).status).toBe(200);
-    const { entries } = (await (await admin(site, "/log")).json()) as { entries: Array<{ action: string; message: string }> };
-    expect(entries).toHaveLength(1);
-    expect(entries[0]?.action).toBe("on");
-    expect(message.startsWith(entries[0]!.message.replace("…", ""))).toBe(true);
   });
 });
