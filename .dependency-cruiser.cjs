@@ -13,7 +13,7 @@ const layer = (dirs) => `^src/(${dirs.join("|")})`;
 const CORE = ["core/", "shared/"];
 const BASE = [...CORE, "config\\.ts", "log\\.ts"];
 const STATE = [...BASE, "state/"];
-const SERVICES = [...STATE, "page/", "banner/", "bypass/", "webhooks/"];
+const SERVICES = [...STATE, "page/", "banner/", "bypass/", "webhooks/", "identity/", "i18n/", "notify/"];
 
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
@@ -42,7 +42,7 @@ module.exports = {
     {
       name: "services-below-gate-and-admin",
       severity: "error",
-      from: { path: layer(["page/", "banner/", "bypass/", "webhooks/"]) },
+      from: { path: layer(["page/", "banner/", "bypass/", "webhooks/", "identity/", "i18n/", "notify/"]) },
       to: { path: "^src/", pathNot: layer(SERVICES) },
     },
     {

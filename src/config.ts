@@ -44,6 +44,13 @@ export interface Config {
   webhookUrls: URL[];
   /** In read-only mode, let protocol upgrades (WebSocket, h2c) through; refused by default. */
   readOnlyUpgrades: boolean;
+  /** Where a visitor's user key comes from, for rules that target users; null: every visitor is anonymous. */
+  userKey: {
+    from: { kind: "header" | "cookie"; name: string };
+    /** USER_KEY_JWKS_URL: the value is a JWT signed RS256/ES256 with one of these keys. */
+    jwksUrl: URL | null;
+    claim: string;
+  } | null;
   /** Announcement banner on origin pages during an announced window. */
   banner: boolean;
   bannerCss: string | null;
@@ -95,6 +102,7 @@ export function parseConfig(env: Bindings): Config {
     cookieDomain: parseCookieDomain(env.COOKIE_DOMAIN),
     signOutCookies: splitList(env.SIGN_OUT_COOKIES).map(checkCookieName),
     webhookUrls: splitList(env.WEBHOOK_URLS).map((u) => parseUrl("WEBHOOK_URLS", u)),
+    userKey: parseUserKey(env),
     readOnlyUpgrades: parseChoice("READ_ONLY_UPGRADES", env.READ_ONLY_UPGRADES, ["refuse", "pass"], "refuse") === "pass",
     banner: parseBool("BANNER", env.BANNER, true),
     bannerCss: blankToNull(env.BANNER_CSS),
@@ -108,6 +116,29 @@ export function splitList(value: string | undefined): string[] {
     .split(/[\s,]+/)
     .map((s) => s.trim())
     .filter(Boolean);
+}
+
+function parseUserKey(env: Bindings): Config["userKey"] {
+  const raw = blankToNull(env.USER_KEY_FROM);
+  const jwksUrl = blankToNull(env.USER_KEY_JWKS_URL);
+  if (raw === null) {
+    if (jwksUrl !== null || blankToNull(env.USER_KEY_SECRET) !== null) {
+      throw new ConfigError("USER_KEY_FROM", 'must say where the token is ("header:NAME" or "cookie:NAME") when USER_KEY_SECRET or USER_KEY_JWKS_URL is set');
+    }
+    return null;
+  }
+  const m = /^(header|cookie):([!#$%&'*+.^_`|~0-9A-Za-z-]+)$/.exec(raw);
+  if (!m) throw new ConfigError("USER_KEY_FROM", `must be "header:NAME" or "cookie:NAME", got "${raw}"`);
+  if (jwksUrl !== null && blankToNull(env.USER_KEY_SECRET) !== null) {
+    throw new ConfigError("USER_KEY_JWKS_URL", "set USER_KEY_SECRET (HS256) or USER_KEY_JWKS_URL (RS256/ES256), not both");
+  }
+  const claim = blankToNull(env.USER_KEY_CLAIM) ?? "sub";
+  if (!/^[A-Za-z0-9_.:/-]{1,100}$/.test(claim)) throw new ConfigError("USER_KEY_CLAIM", `must be a claim name such as "sub" or "email", got "${claim}"`);
+  return {
+    from: { kind: m[1] as "header" | "cookie", name: m[2]! },
+    jwksUrl: jwksUrl === null ? null : parseUrl("USER_KEY_JWKS_URL", jwksUrl),
+    claim,
+  };
 }
 
 function parsePrefix(value: string | undefined): string {

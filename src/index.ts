@@ -8,6 +8,7 @@ import { BypassCookies } from "./bypass/cookie";
 import { ConfigError, getConfig, type Bindings, type Config } from "./config";
 import { isAdminPath } from "./core/admin-path";
 import { Gate } from "./gate/gate";
+import { UserKeys } from "./identity/user-key";
 import { requestContext } from "./request";
 import { logEvent } from "./log";
 import { Pages } from "./page/render";
@@ -41,12 +42,13 @@ export function buildPitstop(env: Bindings, config: Config): Pitstop {
   const cookies = new BypassCookies({ secret: bypassSecret, cookieDomain: config.cookieDomain, signOutCookies: config.signOutCookies });
   const webhooks = new Webhooks({ urls: config.webhookUrls, secret: env.WEBHOOK_SECRET || null, kv: env.MAINTENANCE });
   const banner = config.banner ? new Banner(config.bannerCss) : null;
+  const users = config.userKey ? new UserKeys({ ...config.userKey, secret: env.USER_KEY_SECRET || null }) : null;
   return {
     config,
     source,
     cache,
     webhooks,
-    gate: new Gate({ origin: config.origin, cache, pages, cookies, banner }),
+    gate: new Gate({ origin: config.origin, cache, pages, cookies, banner, users }),
     admin: new AdminApi({ config, kv: env.MAINTENANCE, source, cache, pages, cookies, webhooks, adminToken: env.ADMIN_TOKEN || null, bypassSecret }),
   };
 }

@@ -10,7 +10,8 @@ export type LogEvent =
   | "bypass.used"
   | "webhook.failed"
   | "webhook.delivered"
-  | "render.fault";
+  | "render.fault"
+  | "identity.fault";
 
 export function logEvent(level: "info" | "warn" | "error", event: LogEvent, fields: Record<string, unknown>): void {
   const at = new Date().toISOString();

@@ -10,6 +10,7 @@ import { adminAuth } from "./auth";
 import type { AdminEnv, AdminParts } from "./context";
 import { AdminError, errorBody, invalidJson } from "./errors";
 import { bypassAdminRoutes, bypassPublicRoutes } from "./routes/bypass";
+import { ruleRoutes } from "./routes/rules";
 import { scheduleRoutes } from "./routes/schedule";
 import { stateRoutes } from "./routes/state";
 import { publicStatus } from "./views";
@@ -40,7 +41,7 @@ function buildApp(parts: AdminParts): Hono<AdminEnv> {
     const rc = c.env.rc;
     const policy = await parts.cache.policy(rc.site, rc.now, rc.ctx);
     c.header("access-control-allow-origin", "*");
-    return c.json(publicStatus(policy.doc, rc.now));
+    return c.json(publicStatus(policy.doc, rc.now, policy.rules.map((r) => r.rule)));
   });
   bypassPublicRoutes(app, parts);
 
@@ -56,6 +57,7 @@ function buildApp(parts: AdminParts): Hono<AdminEnv> {
   stateRoutes(app, parts);
   bypassAdminRoutes(app, parts);
   scheduleRoutes(app, parts);
+  ruleRoutes(app, parts);
 
   app.notFound((c) => c.json(errorBody("not_found", `No admin route ${c.req.method} ${new URL(c.req.url).pathname}.`), 404));
   app.onError((err, c) => {

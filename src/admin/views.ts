@@ -2,6 +2,7 @@
 // monitors; nothing secret) and the admin view (GET /status).
 import type { DocRead, SiteDocs, StateDoc } from "../core/doc";
 import { resolveSite, type Policy } from "../core/policy";
+import type { Rule } from "../core/rules";
 import { announceTime, phaseAt, retryAfterSeconds } from "../core/window";
 import type { AdminStatus, EffectiveView, PublicStatus } from "../shared/api";
 import { logEvent } from "../log";
@@ -11,7 +12,8 @@ import { readSite } from "../state/store";
 import type { AdminParts } from "./context";
 import { DEFAULT_LINK_TTL_SECONDS } from "../core/input";
 
-export function publicStatus(doc: StateDoc | null, now: number): PublicStatus {
+/** status.json: the rules' paths, methods and messages, never their user keys. */
+export function publicStatus(doc: StateDoc | null, now: number, rules: readonly Rule[] = []): PublicStatus {
   const phase = phaseAt(doc, now);
   const active = phase.kind === "active";
   const scheduled = phase.kind === "pending" || phase.kind === "announced";
@@ -24,11 +26,12 @@ export function publicStatus(doc: StateDoc | null, now: number): PublicStatus {
     announceFrom: scheduled ? announceTime(doc) : null,
     retryAfter: active ? retryAfterSeconds(doc, now) : null,
     updatedAt: doc?.updatedAt ?? null,
+    rules: rules.map((r) => ({ id: r.id, paths: r.paths, methods: r.methods, mode: r.mode, message: r.message, forSomeUsers: r.users.length > 0 || r.percent !== null })),
   };
 }
 
 export function effectiveView(policy: Policy, now: number): EffectiveView {
-  return { ...publicStatus(policy.doc, now), source: policy.source, updatedBy: policy.doc?.updatedBy ?? null };
+  return { ...publicStatus(policy.doc, now, policy.rules.map((r) => r.rule)), source: policy.source, updatedBy: policy.doc?.updatedBy ?? null };
 }
 
 /**
@@ -88,6 +91,7 @@ export async function adminStatus(parts: AdminParts, rc: RequestContext, site: s
         : { version: null, ageMs: null, behind: null, fault: null },
     },
     allow: { ips: [...config.allowIps, ...view.allow.ips], paths: [...config.allowPaths, ...view.allow.paths] },
+    rules: view.rules,
     bypass: {
       enabled: parts.bypassSecret !== null,
       /** Links and cookies issued before this time are refused (0: never revoked). */

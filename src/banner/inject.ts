@@ -7,6 +7,7 @@
 // A page without a <body> start tag gets no banner: browsers infer the body,
 // but a streaming rewriter has no tag to attach to, and guessing would risk
 // putting markup inside <head>.
+import { emptyDoc } from "../core/doc";
 import type { Policy } from "../core/policy";
 import { phaseAt } from "../core/window";
 import { logEvent, rateLimited } from "../log";
@@ -19,7 +20,7 @@ import { renderBanner, withNonces, type BannerKind, type BannerMarkup } from "./
  */
 export class Banner {
   /** Policies are recompiled whenever the state changes, so the banner follows them. */
-  private readonly rendered = new WeakMap<Policy, { scheduled?: BannerMarkup; readOnly?: BannerMarkup }>();
+  private readonly rendered = new WeakMap<Policy, Partial<Record<BannerKind, BannerMarkup>>>();
 
   /** `css`: BANNER_CSS, appended inside the banner's own style. */
   constructor(private readonly css: string | null) {}
@@ -52,19 +53,20 @@ export class Banner {
     return new Request(request, { headers: fresh });
   }
 
+  /** One banner at a time: a window ahead, then read-only mode, then the rules' notices. */
   private markupFor(policy: Policy, now: number): BannerMarkup | null {
-    const doc = policy.doc;
-    if (doc === null) return null;
-    const phase = phaseAt(doc, now);
+    const phase = phaseAt(policy.doc, now);
     let kind: BannerKind;
     if (phase.kind === "announced") kind = "scheduled";
     else if (phase.kind === "active" && phase.mode === "read-only") kind = "read-only";
+    else if (policy.bannerRules.length > 0) kind = "notice";
     else return null;
 
     let entry = this.rendered.get(policy);
     if (!entry) this.rendered.set(policy, (entry = {}));
-    const slot = kind === "scheduled" ? "scheduled" : "readOnly";
-    return (entry[slot] ??= renderBanner(doc, kind, this.css));
+    // A notice may come from rules alone, with no document in force: any document's timestamps key it.
+    const doc = policy.doc ?? emptyDoc(new Date(0), "pitstop");
+    return (entry[kind] ??= renderBanner({ kind, doc, notices: policy.bannerRules.map((r) => r.message ?? "") }, this.css));
   }
 }
 

@@ -15,11 +15,12 @@
 //   still reads fine: the time stays in UTC and the button stays hidden.
 // - Everything is ASCII (escapeHtml turns the rest into character references),
 //   so the banner reads right whatever charset the page is in.
+import { murmur3 } from "../core/bucket";
 import { utcText } from "../page/time";
 import type { StateDoc } from "../core/doc";
 
-/** "scheduled": before the window (announced); "read-only": read-only mode in force. */
-export type BannerKind = "scheduled" | "read-only";
+/** "scheduled": before the window (announced); "read-only": read-only mode in force; "notice": rules' messages. */
+export type BannerKind = "scheduled" | "read-only" | "notice";
 
 export const BANNER_ID = "pitstop-banner";
 
@@ -36,20 +37,34 @@ export interface Nonces {
   script: string | null;
 }
 
-export function renderBanner(doc: StateDoc, kind: BannerKind, extraCss: string | null): BannerMarkup {
+/** What a banner says: the document in force, and for a notice the rules' messages. */
+export interface BannerContent {
+  kind: BannerKind;
+  doc: StateDoc;
+  notices?: string[];
+}
+
+export function renderBanner(content: BannerContent, extraCss: string | null): BannerMarkup {
+  const { kind, doc } = content;
   const message = doc.message ? `: ${escapeHtml(doc.message)}` : ".";
   let text: string;
   let label: string;
   if (kind === "scheduled" && doc.startsAt) {
     label = "Scheduled maintenance";
     text = `<strong>Scheduled maintenance</strong> on <time datetime="${escapeHtml(doc.startsAt)}">${escapeHtml(utcText(doc.startsAt))}</time>${message}`;
+  } else if (kind === "notice") {
+    label = "Maintenance notice";
+    text = (content.notices ?? []).map(escapeHtml).join(" ");
   } else {
     label = "Maintenance notice";
     text = `<strong>This site is read-only</strong> for maintenance${message}`;
   }
   // A new window, a changed message or the switch to read-only all change the
   // key, so a visitor who dismissed an older banner sees the new one.
-  const key = `${BANNER_ID}:${kind}:${doc.startsAt ?? ""}:${doc.updatedAt}`;
+  const key =
+    kind === "notice"
+      ? `${BANNER_ID}:notice:${murmur3((content.notices ?? []).join("\n"), 0).toString(36)}`
+      : `${BANNER_ID}:${kind}:${doc.startsAt ?? ""}:${doc.updatedAt}`;
   const css = extraCss === null ? CSS : `${CSS}\n${cssSafe(extraCss)}`;
   const parts = [
     `<div id="${BANNER_ID}" role="region" aria-label="${label}" lang="en" dir="ltr" data-key="${escapeHtml(key)}"><style`,

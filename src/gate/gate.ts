@@ -4,6 +4,8 @@
 // body copy. Built once per isolate; each request brings its RequestContext.
 import { decide, type Decision, type RequestFacts } from "../core/decide";
 import type { Policy } from "../core/policy";
+import type { Rule } from "../core/rules";
+import type { UserKeys } from "../identity/user-key";
 import type { Banner } from "../banner/inject";
 import type { BypassCookies } from "../bypass/cookie";
 import { logEvent, rateLimited } from "../log";
@@ -21,6 +23,8 @@ export interface GateParts {
   cookies: BypassCookies;
   /** Null when BANNER is off. */
   banner: Banner | null;
+  /** Null when USER_KEY_FROM is not set: every visitor is anonymous. */
+  users: UserKeys | null;
 }
 
 const originFaultLog = rateLimited(10_000);
@@ -35,9 +39,8 @@ export class Gate {
   }
 
   private route(rc: RequestContext, policy: Policy): Promise<Response> {
-    // Hot path: nothing stored, or stored "off" with no window ahead.
-    const doc = policy.doc;
-    if (doc === null || (doc.mode === "off" && doc.startsAt === null)) return this.toOrigin(rc, rc.request, policy);
+    // Hot path: no mode, no window, no rule.
+    if (policy.passAll) return this.toOrigin(rc, rc.request, policy);
     return this.active(rc, policy);
   }
 
@@ -51,6 +54,8 @@ export class Gate {
       bypass: false,
       upgrade: headers.has("upgrade"),
       methodOverride: headers.get("x-http-method-override") ?? headers.get("x-http-method") ?? headers.get("x-method-override"),
+      // Only a rule for some users needs to know who this is (a Map lookup once a token is verified).
+      user: policy.needsUser && this.parts.users ? await this.parts.users.userOf(request, rc.now) : null,
     };
     let decision: Decision = decide(facts, policy, rc.now);
     // Bypass second: only a request the site would refuse pays for the cookie check.
@@ -68,9 +73,10 @@ export class Gate {
       case "refuse-write":
         // The body is never read: refusing without touching the stream lets the
         // runtime drain or drop it cleanly (see DESIGN.md, platform facts).
-        return this.page(rc, "read-only", policy);
+        return this.page(rc, "read-only", policy, decision.rule);
       case "maintenance":
-        return this.page(rc, "maintenance", policy, this.parts.cookies.signOutHeaders(rc.url.protocol === "https:"));
+        // A feature or user rule keeps the visitor's session: only the whole site signs people out.
+        return this.page(rc, "maintenance", policy, decision.rule, decision.rule ? undefined : this.parts.cookies.signOutHeaders(rc.url.protocol === "https:"));
     }
   }
 
@@ -84,19 +90,19 @@ export class Gate {
         );
         // Free the origin connection; its error text must not reach the visitor.
         response.body?.cancel().catch(() => {});
-        return this.page(rc, "origin-down", policy);
+        return this.page(rc, "origin-down", policy, null);
       },
       (err: unknown) => {
         originFaultLog("unreachable", rc.now, (suppressed) =>
           logEvent("error", "origin.fault", { site: rc.site, reason: err instanceof Error ? err.message : String(err), suppressed }),
         );
-        return this.page(rc, "origin-down", policy);
+        return this.page(rc, "origin-down", policy, null);
       },
     );
   }
 
-  private page(rc: RequestContext, kind: PageKind, policy: Policy, extraHeaders?: [string, string][]): Promise<Response> {
+  private page(rc: RequestContext, kind: PageKind, policy: Policy, rule: Rule | null, extraHeaders?: [string, string][]): Promise<Response> {
     const { request } = rc;
-    return this.parts.pages.render({ kind, audience: audienceOf(request.headers), method: request.method, policy, now: rc.now, extraHeaders });
+    return this.parts.pages.render({ kind, audience: audienceOf(request.headers), method: request.method, policy, rule, now: rc.now, extraHeaders });
   }
 }

@@ -5,8 +5,8 @@
 // forged, expired, unsigned (alg "none") or signed with another algorithm
 // means an anonymous visitor. Without either, the raw value is the key: that
 // is spoofable by anyone, so use it only for a header a trusted proxy sets.
-import { getCookie } from "hono/cookie";
 import { verify, verifyWithJwks } from "hono/jwt";
+import { parse } from "hono/utils/cookie";
 import { logEvent, rateLimited } from "../log";
 
 export interface UserKeySettings {
@@ -61,7 +61,7 @@ export class UserKeys {
     if (kind === "header") value = request.headers.get(name);
     else {
       const header = request.headers.get("cookie");
-      value = header && header.includes(name) ? getCookie({ req: { raw: request, header: (n: string) => request.headers.get(n) ?? undefined } } as never, name) : null;
+      value = header && header.includes(name) ? parse(header, name)[name] : null;
     }
     const trimmed = value?.trim();
     // Cloudflare Access sends the token as is; some proxies prefix it like a bearer token.

@@ -2,6 +2,7 @@
 // refusal, the origin-down page and the invalid-link page, as HTML (from the
 // templates in assets/) or as RFC 9457 problem+json.
 import type { Policy } from "../core/policy";
+import type { Rule } from "../core/rules";
 import { retryAfterSeconds } from "../core/window";
 import { logEvent } from "../log";
 import type { Audience } from "./negotiate";
@@ -57,6 +58,8 @@ export interface RenderInput {
   audience: Audience;
   method: string;
   policy: Policy | null;
+  /** The rule that refused the request; null when the site's own mode did. */
+  rule?: Rule | null;
   now: number;
   extraHeaders?: [string, string][];
 }
@@ -74,17 +77,20 @@ export interface PageSettings {
  */
 export class Pages {
   private readonly templates = new Map<string, string>();
-  private readonly rendered = new WeakMap<object, Map<PageKind, string>>();
+  private readonly rendered = new WeakMap<object, Map<string, string>>();
 
   constructor(private readonly settings: PageSettings) {}
 
   async render(input: RenderInput): Promise<Response> {
     const { kind, policy, now } = input;
+    const rule = input.rule ?? null;
     const copy = PAGES[kind];
     const doc = policy?.doc ?? null;
-    // The admin's message explains maintenance; other pages keep their own words.
-    const message = (kind === "maintenance" || kind === "read-only") && doc?.message ? doc.message : copy.defaultMessage;
-    const endsAt = kind === "maintenance" || kind === "read-only" ? (doc?.endsAt ?? null) : null;
+    const stateful = kind === "maintenance" || kind === "read-only";
+    // The admin's message explains maintenance (a rule's own, when a rule refused); other pages keep their own words.
+    const message = (stateful ? (rule ? rule.message : doc?.message) : null) || copy.defaultMessage;
+    // A rule has no window of its own: its page shows no expected end.
+    const endsAt = stateful && !rule ? (doc?.endsAt ?? null) : null;
     const retryAfter = kind === "origin-down" ? 30 : retryAfterSeconds(doc, now);
 
     const headers = new Headers({
@@ -104,23 +110,25 @@ export class Pages {
         status: copy.status,
         detail: message,
         ...(copy.status === 403 ? {} : { retryAfter, endsAt }),
+        ...(rule ? { rule: rule.id } : {}),
       });
     } else {
       headers.set("content-type", "text/html; charset=utf-8");
       headers.set("content-security-policy", PAGE_CSP);
       headers.set("referrer-policy", "no-referrer");
       headers.set("x-content-type-options", "nosniff");
-      body = await this.html(kind, policy, message, endsAt);
+      body = await this.html(kind, policy, rule, message, endsAt);
     }
     const isHead = input.method.toUpperCase() === "HEAD";
     return new Response(isHead ? null : body, { status: copy.status, headers });
   }
 
-  private async html(kind: PageKind, policy: Policy | null, message: string, endsAt: string | null): Promise<string> {
+  private async html(kind: PageKind, policy: Policy | null, rule: Rule | null, message: string, endsAt: string | null): Promise<string> {
     const owner = kind === "maintenance" || kind === "read-only" ? (policy ?? STATELESS) : STATELESS;
     let byKind = this.rendered.get(owner);
     if (!byKind) this.rendered.set(owner, (byKind = new Map()));
-    const hit = byKind.get(kind);
+    const key = rule ? `${kind}:${rule.id}` : kind;
+    const hit = byKind.get(key);
     if (hit !== undefined) return hit;
     const html = await fill(await this.template(kind), {
       title: PAGES[kind].title,
@@ -128,7 +136,7 @@ export class Pages {
       endsAt,
       statusUrl: `${this.settings.adminPrefix}/status.json`,
     });
-    byKind.set(kind, html);
+    byKind.set(key, html);
     return html;
   }
 

@@ -5,8 +5,22 @@ import type { Transition } from "../core/changes";
 import type { ActiveMode, Mode, StateDoc } from "../core/doc";
 import type { AuditEntry } from "../core/audit";
 import type { PolicySource } from "../core/policy";
+import type { Rule } from "../core/rules";
 
-export type { ActiveMode, Mode, PolicySource, StateDoc, Transition };
+export type { ActiveMode, Mode, PolicySource, Rule, StateDoc, Transition };
+
+/** Body of POST /rules. */
+export interface RuleBody {
+  id: string;
+  paths?: string[];
+  methods?: string[];
+  users?: string[];
+  percent?: number | null;
+  mode?: ActiveMode;
+  message?: string | null;
+  banner?: boolean;
+  scope?: string;
+}
 
 /** The admin API's error shape: a stable code for scripts, a sentence for people, the field when there is one. */
 export interface ErrorBody {
@@ -29,6 +43,18 @@ export interface PublicStatus {
   announceFrom: string | null;
   retryAfter: number | null;
   updatedAt: string | null;
+  /** The rules in force: paths, methods and messages, never user keys. */
+  rules: PublicRule[];
+}
+
+export interface PublicRule {
+  id: string;
+  paths: string[];
+  methods: string[];
+  mode: ActiveMode;
+  message: string | null;
+  /** The rule is for some users only (who is never said here). */
+  forSomeUsers: boolean;
 }
 
 export interface EffectiveView extends PublicStatus {
@@ -59,6 +85,8 @@ export interface AdminStatus {
     kv: { version: number | null; ageMs: number | null; behind: boolean | null; fault: string | null };
   };
   allow: { ips: string[]; paths: string[] };
+  /** The rules in force for this site: its own, then those of "*" (first match wins). */
+  rules: Rule[];
   bypass: { enabled: boolean; epoch: number; revokedBefore: string | null; linkTtlSeconds: number; cookieHours: number };
   webhooks: {
     targets: string[];
