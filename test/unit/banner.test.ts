@@ -18,18 +18,18 @@ describe("banner markup", () => {
 
   it("stays small: under 3 KB before the message", () => {
     for (const kind of ["scheduled", "read-only"] as const) {
-      expect(renderBanner(sample, kind, null).html.length, kind).toBeLessThan(3072);
+      expect(renderBanner({ kind: kind, doc: sample }, null).html.length, kind).toBeLessThan(3072);
     }
   });
 
   it("ends the sentence without a message, and names the window's time in UTC", () => {
-    const html = renderBanner(sample, "scheduled", null).html;
+    const html = renderBanner({ kind: "scheduled", doc: sample }, null).html;
     expect(html).toContain('<time datetime="2031-05-02T22:00:00.000Z">Fri 2 May 2031, 22:00 UTC</time>.</p>');
     expect(utcText("2031-12-31T23:59:00Z")).toBe("Wed 31 Dec 2031, 23:59 UTC");
   });
 
   it("remembers a dismissal per window: the key changes with the window, the update and the kind", () => {
-    const key = (d: StateDoc, kind: BannerKind) => /data-key="([^"]+)"/.exec(renderBanner(d, kind, null).html)![1];
+    const key = (d: StateDoc, kind: BannerKind) => /data-key="([^"]+)"/.exec(renderBanner({ kind: kind, doc: d }, null).html)![1];
     const base = key(sample, "scheduled");
     expect(base).toBe("pitstop-banner:scheduled:2031-05-02T22:00:00.000Z:2031-05-01T10:00:00.000Z");
     expect(key({ ...sample, startsAt: "2031-06-01T22:00:00.000Z" }, "scheduled")).not.toBe(base);
@@ -38,7 +38,7 @@ describe("banner markup", () => {
   });
 
   it("styles nothing outside #pitstop-banner", () => {
-    const html = renderBanner(sample, "scheduled", null).html;
+    const html = renderBanner({ kind: "scheduled", doc: sample }, null).html;
     const css = /<style>([\s\S]*)<\/style>/.exec(html)![1]!;
     const selectors = [...css.matchAll(/(?:^|[{}])([^{}@]+)\{/g)].flatMap((m) => m[1]!.split(","));
     expect(selectors.length).toBeGreaterThan(5);

@@ -10,7 +10,9 @@ const NOW = Date.parse("2026-06-01T12:00:00Z");
 const config = parseConfig({ ALLOW_IPS: "198.51.100.7, 2001:db8::/32" } as never);
 
 const policy = (partial: Partial<StateDoc> | null) => compilePolicy(partial ? doc(partial, new Date(NOW)) : null, null, config);
-const facts = (f: Partial<RequestFacts> = {}): RequestFacts => ({ method: "GET", path: "/", ip: "192.0.2.1", bypass: false, ...f });
+const facts = (f: Partial<RequestFacts> = {}): RequestFacts => ({
+  method: "GET", path: "/", ip: "192.0.2.1", bypass: false, upgrade: false, methodOverride: null, user: null, ...f,
+});
 
 const ALL_METHODS = ["GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH", "DELETE", "PURGE", "propfind", "CONNECT"];
 const WRITES = ALL_METHODS.filter((m) => !["GET", "HEAD", "OPTIONS"].includes(m));
@@ -26,7 +28,7 @@ describe("off", () => {
 
 describe("maintenance", () => {
   it.each(ALL_METHODS)("shows the page for %s", (method) => {
-    expect(decide(facts({ method }), policy({}), NOW)).toEqual({ action: "maintenance" });
+    expect(decide(facts({ method }), policy({}), NOW)).toEqual({ action: "maintenance", rule: null });
   });
   it.each(["/healthz", "/up"])("passes the default allowlisted path %s", (path) => {
     expect(decide(facts({ path }), policy({}), NOW)).toMatchObject({ action: "pass", reason: "allow-path" });
@@ -60,7 +62,7 @@ describe("read-only", () => {
     expect(decide(facts({ method }), policy({ mode: "read-only" }), NOW)).toEqual({ action: "pass", reason: "read", announce: true });
   });
   it.each(WRITES)("refuses %s", (method) => {
-    expect(decide(facts({ method }), policy({ mode: "read-only" }), NOW)).toEqual({ action: "refuse-write" });
+    expect(decide(facts({ method }), policy({ mode: "read-only" }), NOW)).toEqual({ action: "refuse-write", rule: null });
   });
   it.each(WRITES)("lets a bypass holder's %s through", (method) => {
     expect(decide(facts({ method, bypass: true }), policy({ mode: "read-only" }), NOW)).toMatchObject({ reason: "bypass" });
@@ -82,7 +84,7 @@ describe("windows", () => {
     expect(decide(facts(), policy({ startsAt: start }), NOW)).toEqual({ action: "pass", reason: "scheduled", announce: true });
   });
   it("applies the mode from startsAt by itself", () => {
-    expect(decide(facts(), policy({ startsAt: start }), Date.parse(start))).toEqual({ action: "maintenance" });
+    expect(decide(facts(), policy({ startsAt: start }), Date.parse(start))).toEqual({ action: "maintenance", rule: null });
     expect(decide(facts(), policy({ startsAt: start }), Date.parse(start) - 1).action).toBe("pass");
   });
   it("stays on past endsAt unless autoEnd", () => {

@@ -88,13 +88,13 @@ describe("bad input changes nothing", () => {
     it(`answers 400 naming the field for ${name}`, async () => {
       const site = freshSite();
       await putDoc(site, { mode: "off", message: "before" });
-      const before = await env.MAINTENANCE.get(`site:${site}`);
+      const before = await storedDoc(site);
       const res = await admin(site, "/on", { body });
       expect(res.status).toBe(400);
       const error = (await res.json()) as { field: string; message: string };
       expect(error.field).toBe(field);
       expect(error.message.startsWith(`${field}:`)).toBe(true);
-      expect(await env.MAINTENANCE.get(`site:${site}`)).toBe(before);
+      expect(await storedDoc(site)).toEqual(before);
     });
   }
 

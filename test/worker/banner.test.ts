@@ -21,7 +21,7 @@ async function announcedSite(partial: Partial<StateDoc> = {}): Promise<{ site: s
 }
 
 function expectedBanner(stored: StateDoc, kind: BannerKind, css: string | null = null): string {
-  return renderBanner(stored, kind, css).html;
+  return renderBanner({ kind: kind, doc: stored }, css).html;
 }
 
 /** The origin's own answer, fetched directly, bytes and headers. */
@@ -128,7 +128,7 @@ describe("banner during an announced window", () => {
     const { site } = await announcedSite();
     const stored = (await storedDoc(site))!;
     const html = await (await send(`https://${site}/banner/csp`)).text();
-    const banner = withNonces(renderBanner(stored, "scheduled", null), { style: "st7le", script: "r4nd0m+/==" });
+    const banner = withNonces(renderBanner({ kind: "scheduled", doc: stored }, null), { style: "st7le", script: "r4nd0m+/==" });
     expect(html).toContain(banner);
     expect(html).toContain('<style nonce="st7le">');
     expect(html).toContain('<script nonce="r4nd0m+/==">');

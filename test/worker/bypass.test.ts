@@ -2,7 +2,7 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { signBypass } from "../../src/bypass/signing";
-import { admin, BYPASS_SECRET, cacheOf, freshSite, putDoc, send, storedDoc, testEnv, type Echo } from "./helpers";
+import { admin, BYPASS_SECRET, cacheOf, coordinator, deleteDoc, type Echo, freshSite, putDoc, putRaw, send, storedDoc, testEnv } from "./helpers";
 
 /** Mints a bypass link for `site` through the admin API. */
 async function mint(site: string, body: Record<string, unknown> = {}): Promise<{ url: string; expiresAt: string }> {
@@ -202,7 +202,7 @@ describe("revocation", () => {
       await admin(site, "/off", { body: { scope: "*" } });
       expect((await send(`https://${site}/html`)).status).toBe(200);
     } finally {
-      await env.MAINTENANCE.delete("site:*");
+      await deleteDoc("*");
     }
   });
 
@@ -213,7 +213,7 @@ describe("revocation", () => {
       await admin(site, "/on", { body: { scope: "*" } });
       expect((await send(`https://${site}/html`)).status).toBe(503);
     } finally {
-      await env.MAINTENANCE.delete("site:*");
+      await deleteDoc("*");
     }
   });
 
@@ -222,12 +222,11 @@ describe("revocation", () => {
     await admin(site, "/on", { method: "POST" });
     expect((await send(`https://${site}/html`)).status).toBe(503); // this isolate now caches the state
     const { url } = await mint(site);
-    // Another location revokes; this isolate has not heard yet (its cache is fresh).
-    const stored = (await storedDoc(site))!;
-    await env.MAINTENANCE.put(`site:${site}`, JSON.stringify({ ...stored, bypassEpoch: Date.now() + 1 }));
+    // Another location revokes; this isolate has not heard yet (its copy is fresh).
+    await coordinator().commit({ scope: site, action: { kind: "bypass.revoke" }, actor: { name: "elsewhere", ip: null, userAgent: null } });
     const { cookie } = await follow(url);
     expect(cookie).not.toBeNull();
-    cacheOf().clear(); // the news arrives
+    cacheOf().applyWrite((await coordinator().status()).snapshot, Date.now()); // the news arrives
     expect((await send(`https://${site}/html`, { headers: { cookie: cookie! } })).status).toBe(503);
   });
 
@@ -241,7 +240,7 @@ describe("revocation", () => {
     try {
       expect((await send(`https://${site}/html`, { headers: { cookie: cookie! } })).status).toBe(503);
     } finally {
-      await env.MAINTENANCE.delete("site:*");
+      await deleteDoc("*");
     }
   });
 
@@ -255,7 +254,7 @@ describe("revocation", () => {
       await admin(site, "/bypass/revoke", { body: { scope: "*" } });
       expect((await send(`https://${site}/html`, { headers: { cookie: cookie! } })).status).toBe(503);
     } finally {
-      await env.MAINTENANCE.delete("site:*");
+      await deleteDoc("*");
     }
   });
 
@@ -263,7 +262,7 @@ describe("revocation", () => {
     const site = freshSite();
     await admin(site, "/on", { method: "POST" });
     const { cookie } = await follow((await mint(site)).url);
-    await env.MAINTENANCE.put(`site:${site}`, "{corrupt");
+    await putRaw(site, "{corrupt");
     await admin(site, "/on", { method: "POST" });
     expect((await send(`https://${site}/html`, { headers: { cookie: cookie! } })).status).toBe(503);
   });

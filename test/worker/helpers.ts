@@ -1,10 +1,11 @@
 // Calling the real worker inside workerd, with real local KV and assets and
 // the real origin server started by test/support/origin-global-setup.ts.
-import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
+import { createExecutionContext, env, runInDurableObject, waitOnExecutionContext } from "cloudflare:test";
 import { inject } from "vitest";
 import type { Bindings } from "../../src/config";
 import type { StateDoc } from "../../src/core/doc";
 import worker, { pitstopFor } from "../../src/index";
+import { COORDINATOR_NAME, type StateCoordinator } from "../../src/state/coordinator";
 import { doc } from "../support/docs";
 
 export { doc };
@@ -63,12 +64,57 @@ export async function admin(site: string, path: string, call: AdminCall = {}, e?
   return send(`https://${site}/__maint${path}`, { method: call.method ?? (body === undefined ? "GET" : "POST"), headers, body }, e);
 }
 
-export async function storedDoc(scope: string): Promise<StateDoc | null> {
-  return env.MAINTENANCE.get<StateDoc>(`site:${scope}`, "json");
+/** The coordinator of the test deployment (the real Durable Object, in workerd). */
+export function coordinator() {
+  return env.STATE_COORDINATOR.get(env.STATE_COORDINATOR.idFromName(COORDINATOR_NAME));
 }
 
+/** The scope's document as the coordinator stores it (null: none, or not JSON). */
+export async function storedDoc(scope: string): Promise<StateDoc | null> {
+  const raw = (await coordinator().status()).snapshot.docs[scope];
+  if (raw === undefined) return null;
+  try {
+    return JSON.parse(raw) as StateDoc;
+  } catch {
+    return null;
+  }
+}
+
+/** A document written straight into the coordinator's storage, as if by an admin. */
 export async function putDoc(scope: string, partial: Partial<StateDoc>): Promise<void> {
-  await env.MAINTENANCE.put(`site:${scope}`, JSON.stringify(doc(partial)));
+  await putRaw(scope, (version) => JSON.stringify({ ...doc(partial), version }));
+}
+
+/**
+ * Any text as a scope's stored document (a corrupt one, an old version),
+ * numbered like a write; then this isolate and this location take the new
+ * state, as they would after an admin call here.
+ */
+export async function putRaw(scope: string, text: string | ((version: number) => string)): Promise<void> {
+  await editCoordinator((sql, version) => {
+    sql.exec("INSERT OR REPLACE INTO docs (scope, doc, version) VALUES (?, ?, ?)", scope, typeof text === "string" ? text : text(version), version);
+  }, scope);
+}
+
+/** Removes a scope's document from the coordinator (test clean-up), numbered like a write. */
+export async function deleteDoc(scope: string): Promise<void> {
+  await editCoordinator((sql) => void sql.exec("DELETE FROM docs WHERE scope = ?", scope), scope);
+}
+
+async function editCoordinator(edit: (sql: SqlStorage, version: number) => void, scope: string): Promise<void> {
+  const stub = coordinator();
+  await stub.status(); // adopted, and its tables made
+  await runInDurableObject(stub, (_instance: StateCoordinator, state: DurableObjectState) => {
+    const sql = state.storage.sql;
+    const version = Number(sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'version'").toArray()[0]?.value ?? 0) + 1;
+    edit(sql, version);
+    sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES ('version', ?)", String(version));
+    return state.storage.setAlarm(Date.now()); // and the KV copy follows, as after a commit
+  });
+  const { snapshot } = await stub.status();
+  const pitstop = pitstopFor(testEnv());
+  pitstop.cache.applyWrite(snapshot, Date.now());
+  if (scope !== "*") await pitstop.source.publish(scope, snapshot);
 }
 
 export interface Echo {

@@ -1,6 +1,6 @@
 // Maintenance on: the page, problem+json, HEAD, the * document, sign-out cookies — worker harness, the whole worker in workerd with real local KV and a real origin.
 import { describe, expect, it } from "vitest";
-import { freshSite, putDoc, send, testEnv } from "./helpers";
+import { deleteDoc, freshSite, putDoc, send, testEnv } from "./helpers";
 
 describe("maintenance on", () => {
   it("serves the HTML page with 503, Retry-After, no-store and Vary: Accept", async () => {
@@ -86,7 +86,7 @@ describe("maintenance on", () => {
       await putDoc(own, { mode: "off" });
       expect((await send(`https://${own}/html`, {}, env)).status).toBe(200);
     } finally {
-      await env.MAINTENANCE.delete("site:*");
+      await deleteDoc("*");
     }
   });
 });

@@ -1,7 +1,7 @@
 // Scopes: changing another site or *, and following * again (DELETE /state) — worker harness, the whole worker in workerd with real local KV and a real origin.
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { admin, freshSite, putDoc, send, storedDoc } from "./helpers";
+import { admin, deleteDoc, freshSite, putDoc, send, storedDoc } from "./helpers";
 
 describe("scope", () => {
   it("applies a change to another site or to every site with scope", async () => {
@@ -31,7 +31,7 @@ describe("following * again", () => {
       expect(entries[0]?.action).toBe("reset");
       expect((await admin(site, "/state", { method: "DELETE" })).status).toBe(404);
     } finally {
-      await env.MAINTENANCE.delete("site:*");
+      await deleteDoc("*");
     }
   });
 
@@ -50,7 +50,7 @@ describe("following * again", () => {
       expect((await send(`https://${site}/html`)).status).toBe(503);
       expect((await send(`https://${site}/webhooks/x`)).status).toBe(200);
     } finally {
-      await env.MAINTENANCE.delete("site:*");
+      await deleteDoc("*");
     }
   });
 
@@ -68,7 +68,7 @@ describe("following * again", () => {
       expect(await storedDoc(site)).toMatchObject({ mode: "inherit", bypassEpoch: 2, allow: { ips: ["192.0.2.9"] } });
       expect((await storedDoc("*"))?.bypassEpoch).toBe(0);
     } finally {
-      await env.MAINTENANCE.delete("site:*");
+      await deleteDoc("*");
     }
   });
 });

@@ -2,7 +2,7 @@
 import { createExecutionContext, createScheduledController, env, waitOnExecutionContext } from "cloudflare:test";
 import { describe, expect, inject, it } from "vitest";
 import worker from "../../src/index";
-import { admin, freshSite, testEnv } from "./helpers";
+import { admin, deleteDoc, freshSite, testEnv } from "./helpers";
 
 const HOOK_SECRET = "whsec-test-0123456789";
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -86,6 +86,6 @@ describe("cron trigger", () => {
     await runCron(e, endsAt + 1000);
     await runCron(e, endsAt + 61_000);
     expect(await types()).toEqual(["maintenance.scheduled", "maintenance.started", "maintenance.ended"]);
-    await env.MAINTENANCE.delete(`site:${site}`);
+    await deleteDoc(site);
   });
 });
