@@ -33,14 +33,17 @@ const SOURCE_TIMEOUT_MS = 2000;
 const faultLog = rateLimited(30_000);
 
 export class SnapshotSource {
-  private stub: DurableObjectStub<StateCoordinator> | undefined;
+  private id: DurableObjectId | undefined;
 
   constructor(private readonly settings: SourceSettings) {}
 
-  /** The coordinator itself (admin writes and reads). */
+  /**
+   * The coordinator itself (admin writes and reads). A stub is an I/O object
+   * of the request that made it, so each request gets its own; only the id is kept.
+   */
   coordinator(): DurableObjectStub<StateCoordinator> {
     const ns = this.settings.coordinator;
-    return (this.stub ??= ns.get(ns.idFromName(COORDINATOR_NAME)));
+    return ns.get((this.id ??= ns.idFromName(COORDINATOR_NAME)));
   }
 
   /**

@@ -22,7 +22,8 @@ beforeAll(async () => {
   execFileSync(process.execPath, [join(ROOT, "scripts", "build-cli.mjs")], { cwd: ROOT, stdio: "inherit" });
   scratch = mkdtempSync(join(tmpdir(), "pitstop-cli-"));
   origin = await startOrigin();
-  pitstop = await startPitstop({ originUrl: origin.url });
+  // A short bound (1 s + 1 s + 1 s), so guard's wait for every location stays short.
+  pitstop = await startPitstop({ originUrl: origin.url, vars: { CACHE_SECONDS: "1", EDGE_CACHE_SECONDS: "1" } });
 });
 afterAll(async () => {
   await pitstop?.stop();
@@ -206,9 +207,26 @@ describe("guard", () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toBe("mode during the job: maintenance\n");
     expect(r.stderr).toContain("✔ Maintenance is on for 127.0.0.1 (started).");
-    expect(r.stderr).toMatch(/✔ Visible at http:\/\/127\.0\.0\.1:\d+\/__maint\/status\.json after (\d+ ms|\d+\.\d s) \(propagation\)\./);
+    expect(r.stderr).toMatch(/✔ Visible at http:\/\/127\.0\.0\.1:\d+\/__maint\/status\.json after (\d+ ms|\d+\.\d s)\./);
+    expect(r.stderr).toMatch(/✔ Visible everywhere \(by \d\d:\d\d:\d\d, the worker's stated bound\)\./);
     expect(r.stderr).toContain("✔ Maintenance is off for 127.0.0.1.");
     expect(await effective()).toMatchObject({ mode: "off" });
+  });
+
+  it("does not start the command before the change is visible everywhere (visibleBy)", async () => {
+    const r = await pitstopCli(["guard", "--", ...nodeScript("console.log('started ' + Date.now())")]);
+    expect(r.code, r.stderr).toBe(0);
+    const started = Number(/started (\d+)/.exec(r.stdout)![1]);
+    const status = (await (await fetch(`${pitstop.url}/__maint/status`, { headers: { authorization: `Bearer ${pitstop.token}` } })).json()) as {
+      consistency: { boundSeconds: number };
+    };
+    const log = (await (await fetch(`${pitstop.url}/__maint/log`, { headers: { authorization: `Bearer ${pitstop.token}` } })).json()) as {
+      entries: Array<{ action: string; at: string }>;
+    };
+    const on = log.entries.find((e) => e.action === "on")!;
+    expect(status.consistency.boundSeconds).toBe(3);
+    expect(started).toBeGreaterThanOrEqual(Date.parse(on.at) + status.consistency.boundSeconds * 1000);
+    expect(r.stderr).toMatch(/Visible everywhere \(by/);
   });
 
   it("leaves maintenance on and passes the exit code through when the command fails", async () => {
