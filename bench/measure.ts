@@ -7,7 +7,7 @@ import { HarnessError, sum } from "./lib/util.ts";
 import type { Workerd } from "./lib/workerd.ts";
 import { runWrk, wrkScript, type WrkResult } from "./lib/wrk.ts";
 import { GROUPS, type Check, type Scenario } from "./scenarios.ts";
-import { log, type Settings } from "./settings.ts";
+import { ADMIN_TOKEN, log, type Settings } from "./settings.ts";
 import type { Origin } from "./setup.ts";
 
 /** What a measured run needs: the running processes, their ports, each scenario's wrk script. */
@@ -32,6 +32,10 @@ export interface RunRecord {
   otherCpuS: number;
   kvReads: number;
   kvKeys: number;
+  /** The coordinators' snapshot() calls (isolate refreshes) during the run. */
+  coordinatorReads: number;
+  /** Every coordinator call (snapshot, commit, status, log, record). */
+  coordinatorCalls: number;
   originRequests: number;
   assetsFetches: number;
   /** Responses whose status was not the scenario's expected one. */
@@ -57,16 +61,25 @@ async function getJson<T>(url: string): Promise<T> {
 }
 
 type KvCounts = Record<string, { reads: number; keys: number }>;
+export type CoordinatorCounts = Record<"snapshot" | "commit" | "status" | "log" | "record", number>;
+
+/** Every coordinator's calls, added up (coord-<state> services; see lib/workerd.ts). */
+export async function coordinatorCounts(ports: Record<string, number>): Promise<{ reads: number; calls: number }> {
+  const services = Object.keys(ports).filter((k) => k.startsWith("coord-"));
+  const all = await Promise.all(services.map((s) => getJson<CoordinatorCounts>(`http://127.0.0.1:${ports[s]}/__bench/counts`)));
+  return { reads: sum(all.map((c) => c.snapshot)), calls: sum(all.map((c) => sum(Object.values(c)))) };
+}
 
 async function counters(bench: Bench) {
-  const [kv, assets, origin] = await Promise.all([
+  const [kv, assets, origin, coordinator] = await Promise.all([
     getJson<KvCounts>(`http://127.0.0.1:${bench.ports.kv}/__bench/counts`),
     getJson<{ fetches: number }>(`http://127.0.0.1:${bench.ports.assets}/__bench/counts`),
     getJson<{ requests: number }>(`${bench.origin.url}/__origin/stats`),
+    coordinatorCounts(bench.ports),
   ]);
   const reads = sum(Object.values(kv).map((c) => c.reads));
   const keys = sum(Object.values(kv).map((c) => c.keys));
-  return { reads, keys, assets: assets.fetches, origin: origin.requests };
+  return { reads, keys, assets: assets.fetches, origin: origin.requests, coordinatorReads: coordinator.reads, coordinatorCalls: coordinator.calls };
 }
 
 /** One request per scenario, checked; only scenarios that behave are measured. */
@@ -74,12 +87,30 @@ export async function probeAll(bench: Bench, scenarios: Scenario[]): Promise<Map
   const checks = new Map<string, Check>();
   for (const s of scenarios) {
     const res = await fetch(url(bench, s), { method: s.request.method ?? "GET", headers: s.request.headers ?? {}, body: s.request.body, redirect: "manual" });
-    const check = s.check({ status: res.status, headers: res.headers, body: Buffer.from(await res.arrayBuffer()) });
+    let check = s.check({ status: res.status, headers: res.headers, body: Buffer.from(await res.arrayBuffer()) });
+    if (check.ok && s.service.startsWith("pitstop-")) {
+      const path = await statePath(bench, s.service);
+      if (!path.ok) check = path;
+    }
     checks.set(s.id, check);
     if (!check.ok) log(`probe ${s.id}: ${check.reason}`);
     else if (check.note) log(`probe ${s.id}: ${check.note}`);
   }
   return checks;
+}
+
+/**
+ * The isolate must hold its state from the coordinator, as in production: a
+ * copy that fell back to KV (the coordinator not configured or failing) would
+ * measure another path. Asked once per copy, before any run is measured.
+ */
+async function statePath(bench: Bench, service: string): Promise<Check> {
+  const res = await fetch(`http://127.0.0.1:${bench.ports[service]}/__maint/status`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+  if (!res.ok) return { ok: false, reason: `${service}: GET /__maint/status answered ${res.status}` };
+  const { consistency } = (await res.json()) as { consistency: { coordinator: { ok: boolean; fault?: string }; isolate: { from: string | null; fault: string | null } } };
+  if (!consistency.coordinator.ok) return { ok: false, reason: `${service}: coordinator fault: ${consistency.coordinator.fault}` };
+  if (consistency.isolate.from !== "coordinator") return { ok: false, reason: `${service}: the isolate's state came from ${consistency.isolate.from}, not the coordinator (${consistency.isolate.fault ?? "no fault"})` };
+  return { ok: true };
 }
 
 /** A warm-up of every scenario (full run), then the rounds, group by group (A B A B). */
@@ -134,6 +165,8 @@ async function measure(bench: Bench, s: Scenario, roundNo: number): Promise<RunR
     otherCpuS: Math.max(0, machineBusyS - workerdCpuS - originCpuS - loaded.wrkCpuS),
     kvReads: after.reads - before.reads,
     kvKeys: after.keys - before.keys,
+    coordinatorReads: after.coordinatorReads - before.coordinatorReads,
+    coordinatorCalls: after.coordinatorCalls - before.coordinatorCalls,
     originRequests: after.origin - before.origin,
     assetsFetches: after.assets - before.assets,
     unexpected: unexpected(loaded) + unexpected(one),

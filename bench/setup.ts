@@ -152,14 +152,18 @@ export async function launchWorkerd(
   sub: string,
   name: string,
   base: WorkerdBase,
-  { baseline, pitstops }: { baseline: boolean; pitstops: PitstopInstance[] },
+  { baseline, pitstops, kvAddress }: { baseline: boolean; pitstops: PitstopInstance[]; kvAddress?: string },
 ): Promise<{ workerd: Workerd; ports: Record<string, number> }> {
   const subDir = join(dir, sub);
   mkdirSync(subDir);
-  const ports: Record<string, number> = { kv: await freePort(), assets: await freePort() };
+  const ports: Record<string, number> = { assets: await freePort() };
+  if (!kvAddress) ports.kv = await freePort();
   if (baseline) ports.baseline = await freePort();
-  for (const p of pitstops) ports[`pitstop-${p.state}`] = await freePort();
-  const config = writeConfig({ ...base, dir: subDir, baseline, stubs: true, pitstops, ports }, name);
+  for (const p of pitstops) {
+    ports[`pitstop-${p.state}`] = await freePort();
+    if (!p.sharesWith) ports[`coord-${p.state}`] = await freePort();
+  }
+  const config = writeConfig({ ...base, dir: subDir, baseline, stubs: true, pitstops, ports, kvAddress }, name);
   return { workerd: startWorkerd(join(BIN, "workerd"), config, join(subDir, "workerd.log")), ports };
 }
 

@@ -45,7 +45,11 @@ export function summarize(scenarios: Scenario[], runs: RunRecord[], checks: Map<
       otherLoadShare: median(mine.map((r) => r.otherCpuS / Math.max(r.machineTotalS, 1e-9))),
       kvReads: sum(mine.map((r) => r.kvReads)),
       kvReadsPer10k: totalReq ? (sum(mine.map((r) => r.kvReads)) / totalReq) * 10_000 : null,
-      kvReadBound: s.service.startsWith("pitstop-") ? sum(mine.map(() => Math.ceil((settings.loadSeconds + settings.oneConnSeconds) / settings.cacheSeconds) + 1)) : 0,
+      coordinatorReads: sum(mine.map((r) => r.coordinatorReads)),
+      coordinatorReadsPer10k: totalReq ? (sum(mine.map((r) => r.coordinatorReads)) / totalReq) * 10_000 : null,
+      coordinatorCalls: sum(mine.map((r) => r.coordinatorCalls)),
+      // A copy that sat idle refreshes on its first request, then every half CACHE_SECONDS.
+      kvReadBound: s.service.startsWith("pitstop-") ? sum(mine.map(() => Math.ceil((settings.loadSeconds + settings.oneConnSeconds) / (settings.cacheSeconds / 2)) + 1)) : 0,
       kvRunSeconds: runSeconds,
       originFetchesPerReq: totalReq ? sum(mine.map((r) => r.originRequests)) / totalReq : null,
       assetsFetches: sum(mine.map((r) => r.assetsFetches)),

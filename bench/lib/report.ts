@@ -32,7 +32,12 @@ export interface ScenarioSummary {
   otherLoadShare: number | null;
   kvReads: number;
   kvReadsPer10k: number | null;
-  /** Reads allowed by "one per isolate per CACHE_SECONDS" over these runs. */
+  /** snapshot() calls to the coordinator: the isolate's refreshes (no Cache API in raw workerd). */
+  coordinatorReads: number;
+  coordinatorReadsPer10k: number | null;
+  /** Every coordinator call during the runs (snapshot, commit, status, log, record). */
+  coordinatorCalls: number;
+  /** Storage reads (KV + coordinator) allowed by "one refresh per isolate per half CACHE_SECONDS" over these runs. */
   kvReadBound: number;
   kvRunSeconds: number;
   originFetchesPerReq: number | null;
@@ -120,13 +125,14 @@ export function printReport(r: Report): void {
     fmt(x.cpuUsPerReq, 0),
     x.baselineId ? fmt(x.cpuRatio, 2, "x") : "",
     x.status === "ok" ? fmt(x.kvReadsPer10k, 2) : "–",
+    x.status === "ok" ? fmt(x.coordinatorReadsPer10k, 2) : "–",
     fmt(x.originFetchesPerReq, 2),
     fmt(x.wrkCpuUsPerReq, 0),
     x.status === "ok" ? String(x.unexpected + x.socketErrors) : "–",
   ]);
   out.push(
     table(
-      ["scenario", "req/s", "x base", "p50 ms", "p99 ms", "p50@1c ms", "d@1c ms", "CPU us/req", "x base", "KV/10k req", "origin/req", "wrk us/req", "errors"],
+      ["scenario", "req/s", "x base", "p50 ms", "p99 ms", "p50@1c ms", "d@1c ms", "CPU us/req", "x base", "KV/10k req", "coord/10k", "origin/req", "wrk us/req", "errors"],
       rows,
     ),
   );

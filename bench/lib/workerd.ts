@@ -4,13 +4,19 @@
 //   baseline          a bare passthrough (bench/workers/baseline.js)
 //   pitstop-<state>   the shipped bundle, once per seeded state, each bound to
 //                     the KV stub with its own ctx.props.scenario (own store, own counts)
-//   kv                in-memory KV (bench/workers/kv-stub.js), also on a control socket
+//   coord-<state>     its STATE_COORDINATOR: the shipped class, extended only to count
+//                     calls (bench/workers/coordinator-counter.js), in a namespace of its
+//                     own (own uniqueKey; SQLite files under `do/`: this workerd's
+//                     inMemory storage has no SQL API), so each copy adopts its own
+//                     seed from its KV store on first use; also on a control socket
+//   kv                in-memory KV (bench/workers/kv-stub.js), also on a control socket;
+//                     or, with `kvAddress`, an external server (the soak's KV process)
 //   assets            the templates of assets/ from memory (bench/workers/assets-stub.js)
 //   internet          redefined so that fetches to 127.0.0.1 (the origin) are allowed
 // Scenarios run one at a time, so the process's CPU delta over a run belongs
 // to that run's scenario.
 import { spawn, type ChildProcess } from "node:child_process";
-import { copyFileSync, createWriteStream, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, createWriteStream, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { HarnessError, sleep } from "./util.ts";
 
@@ -19,6 +25,13 @@ export interface PitstopInstance {
   state: string;
   /** KV contents for this instance: key -> value. */
   kv: Record<string, string>;
+  /** Vars of this copy only, over the layout's (USER_KEY_FROM, ...). */
+  vars?: Record<string, string>;
+  /**
+   * Another copy's state whose coordinator (and KV store) this copy shares:
+   * a second isolate of the same deployment. Default: its own.
+   */
+  sharesWith?: string;
 }
 
 export interface WorkerdLayout {
@@ -35,8 +48,10 @@ export interface WorkerdLayout {
   /** Include the KV and ASSETS stubs (always, when there is a Pitstop instance). */
   stubs: boolean;
   pitstops: PitstopInstance[];
-  /** Socket ports: "baseline", "pitstop-<state>", "kv", "assets". */
+  /** Socket ports: "baseline", "pitstop-<state>", "coord-<state>", "kv", "assets". */
   ports: Record<string, number>;
+  /** KV served by another process at this address (no KV stub here, one store for all). */
+  kvAddress?: string;
 }
 
 const WORKERS_DIR = new URL("../workers/", import.meta.url).pathname;
@@ -50,7 +65,7 @@ function str(s: string): string {
 export function writeConfig(layout: WorkerdLayout, name: string): string {
   const { dir } = layout;
   copyFileSync(layout.bundle, join(dir, "pitstop.js"));
-  for (const f of ["baseline.js", "kv-stub.js", "assets-stub.js"]) copyFileSync(join(WORKERS_DIR, f), join(dir, f));
+  for (const f of ["baseline.js", "kv-stub.js", "assets-stub.js", "coordinator-counter.js"]) copyFileSync(join(WORKERS_DIR, f), join(dir, f));
   const seed: Record<string, Record<string, string>> = {};
   for (const p of layout.pitstops) seed[p.state] = p.kv;
   writeFileSync(join(dir, `${name}-seed.json`), JSON.stringify(seed));
@@ -76,15 +91,26 @@ export function writeConfig(layout: WorkerdLayout, name: string): string {
   };
 
   if (layout.stubs || layout.pitstops.length) {
+    if (layout.kvAddress) {
+      services.push(`(name = "kv", external = (address = ${str(layout.kvAddress)}, http = ()))`);
+    } else {
+      services.push(
+        `(name = "kv", worker = (modules = [(name = "kv-stub.js", esModule = embed "kv-stub.js"), ` +
+          `(name = "seed.json", json = embed ${str(`${name}-seed.json`)})], ${compat}))`,
+      );
+      socket("kv", JSON.stringify({ scenario: "control" }));
+    }
     services.push(
-      `(name = "kv", worker = (modules = [(name = "kv-stub.js", esModule = embed "kv-stub.js"), ` +
-        `(name = "seed.json", json = embed ${str(`${name}-seed.json`)})], ${compat}))`,
       `(name = "assets", worker = (modules = [(name = "assets-stub.js", esModule = embed "assets-stub.js"), ` +
         `(name = "files.json", json = embed "files.json")], ${compat}))`,
     );
-    socket("kv", JSON.stringify({ scenario: "control" }));
     socket("assets");
   }
+  // The KV binding of a copy: its own store in the stub (props), or the external server.
+  const kvBinding = (state: string) =>
+    layout.kvAddress
+      ? `(name = "MAINTENANCE", kvNamespace = "kv")`
+      : `(name = "MAINTENANCE", kvNamespace = (name = "kv", props = (json = ${str(JSON.stringify({ scenario: state }))})))`;
   if (layout.baseline) {
     services.push(
       `(name = "baseline", worker = (modules = [(name = "baseline.js", esModule = embed "baseline.js")], ${compat}, ` +
@@ -92,11 +118,30 @@ export function writeConfig(layout: WorkerdLayout, name: string): string {
     );
     socket("baseline");
   }
+  if (layout.pitstops.length) {
+    mkdirSync(join(dir, "do"), { recursive: true });
+    services.push(`(name = "do-disk", disk = (path = ${str(join(dir, "do"))}, writable = true))`);
+  }
   for (const p of layout.pitstops) {
+    const home = p.sharesWith ?? p.state;
+    if (!p.sharesWith) {
+      // The coordinator: one namespace per copy (its own uniqueKey), SQLite on
+      // local disk in the scratch dir, never evicted (a real one serves every isolate of every
+      // location, so it is rarely cold; a cold start is measured on its own).
+      services.push(
+        `(name = ${str(`coord-${p.state}`)}, worker = (modules = [(name = "coordinator-counter.js", esModule = embed "coordinator-counter.js"), ` +
+          `(name = "pitstop.js", esModule = embed "pitstop.js")], ${compat}, ` +
+          `bindings = [${kvBinding(p.state)}], ` +
+          `durableObjectNamespaces = [(className = "StateCoordinator", uniqueKey = ${str(`pitstop-bench-${name}-${p.state}`)}, enableSql = true, preventEviction = true)], ` +
+          `durableObjectStorage = (localDisk = "do-disk")))`,
+      );
+      socket(`coord-${p.state}`);
+    }
     const bindings = [
-      `(name = "MAINTENANCE", kvNamespace = (name = "kv", props = (json = ${str(JSON.stringify({ scenario: p.state }))})))`,
+      kvBinding(home),
       `(name = "ASSETS", service = "assets")`,
-      ...Object.entries(layout.vars).map(([k, v]) => text(k, v)),
+      `(name = "STATE_COORDINATOR", durableObjectNamespace = (serviceName = ${str(`coord-${home}`)}, className = "StateCoordinator"))`,
+      ...Object.entries({ ...layout.vars, ...p.vars }).map(([k, v]) => text(k, v)),
     ];
     services.push(
       `(name = ${str(`pitstop-${p.state}`)}, worker = (modules = [(name = "index.js", esModule = embed "pitstop.js")], ${compat}, ` +
