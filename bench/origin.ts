@@ -4,6 +4,7 @@
 //
 //   /1k, /1m            1 KiB / 1 MiB of text (any method; a request body is drained)
 //   /html               the test origin's HTML page (test/support/fixtures.ts)
+//   /html-200k          a page of about 200 KiB (bench/pages.ts)
 //   /download?bytes=N   N bytes of bench/pattern.ts blocks, streamed with back-pressure;
 //                       with &id=X, the sha256 of what was sent is kept for /__origin/sent?id=X
 //   /upload             hashes the request body as it streams in; answers {bytes, sha256}
@@ -11,12 +12,13 @@
 import { createHash } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { HTML_PAGE } from "../test/support/fixtures.ts";
+import { LARGE_PAGE, SMALL_PAGE } from "./pages.ts";
 import { BLOCK_SIZE, block } from "./pattern.ts";
 
 const ONE_K = Buffer.from("k".repeat(1023) + "\n");
 const ONE_M = Buffer.from("m".repeat(1024 * 1024 - 1) + "\n");
-const HTML = Buffer.from(HTML_PAGE);
+const HTML = Buffer.from(SMALL_PAGE);
+const HTML_LARGE = Buffer.from(LARGE_PAGE);
 
 let requests = 0;
 const sent = new Map<string, { bytes: number; sha256: string }>();
@@ -75,6 +77,8 @@ const server = createServer((req, res) => {
       return fixed(req, res, ONE_M, "text/plain; charset=utf-8");
     case "/html":
       return fixed(req, res, HTML, "text/html; charset=utf-8");
+    case "/html-200k":
+      return fixed(req, res, HTML_LARGE, "text/html; charset=utf-8");
     case "/download":
       return download(url, res);
     case "/upload":

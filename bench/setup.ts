@@ -152,7 +152,13 @@ export async function launchWorkerd(
   sub: string,
   name: string,
   base: WorkerdBase,
-  { baseline, pitstops, kvAddress }: { baseline: boolean; pitstops: PitstopInstance[]; kvAddress?: string },
+  {
+    baseline,
+    pitstops,
+    kvAddress,
+    extras,
+    wrapper,
+  }: { baseline: boolean; pitstops: PitstopInstance[]; kvAddress?: string; extras?: WorkerdLayout["extras"]; wrapper?: string[] },
 ): Promise<{ workerd: Workerd; ports: Record<string, number> }> {
   const subDir = join(dir, sub);
   mkdirSync(subDir);
@@ -163,8 +169,9 @@ export async function launchWorkerd(
     ports[`pitstop-${p.state}`] = await freePort();
     if (!p.sharesWith) ports[`coord-${p.state}`] = await freePort();
   }
-  const config = writeConfig({ ...base, dir: subDir, baseline, stubs: true, pitstops, ports, kvAddress }, name);
-  return { workerd: startWorkerd(join(BIN, "workerd"), config, join(subDir, "workerd.log")), ports };
+  for (const x of extras ?? []) ports[x.name] = await freePort();
+  const config = writeConfig({ ...base, dir: subDir, baseline, stubs: true, pitstops, ports, kvAddress, extras }, name);
+  return { workerd: startWorkerd(join(BIN, "workerd"), config, join(subDir, "workerd.log"), wrapper), ports };
 }
 
 /** The process the scenarios run in: the baseline and every Pitstop copy, each answering. */

@@ -8,6 +8,8 @@ import { ROOT } from "../settings.ts";
 export interface WorkerCode {
   emptyDoc(now: Date, updatedBy: string): Record<string, unknown>;
   signBypass(secret: string, claims: { purpose: "cookie"; site: string; exp: number; iat: number }): Promise<string>;
+  /** The banner's markup for a document (src/banner/markup.ts), as the worker renders it. */
+  renderBanner(content: { kind: "scheduled" | "read-only" | "notice"; doc: Record<string, unknown> }, extraCss: string | null): { html: string };
 }
 
 let loaded: Promise<WorkerCode> | undefined;
@@ -16,7 +18,8 @@ export function workerCode(): Promise<WorkerCode> {
   loaded ??= (async () => {
     const result = await build({
       stdin: {
-        contents: 'export { emptyDoc } from "./src/core/doc"; export { signBypass } from "./src/bypass/signing";',
+        contents:
+          'export { emptyDoc } from "./src/core/doc"; export { signBypass } from "./src/bypass/signing"; export { renderBanner } from "./src/banner/markup";',
         resolveDir: ROOT,
         loader: "ts",
       },

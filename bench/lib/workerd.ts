@@ -52,6 +52,8 @@ export interface WorkerdLayout {
   ports: Record<string, number>;
   /** KV served by another process at this address (no KV stub here, one store for all). */
   kvAddress?: string;
+  /** More workers from bench/workers/, each with text bindings and a socket of its own (profiling). */
+  extras?: Array<{ name: string; module: string; bindings: Record<string, string> }>;
 }
 
 const WORKERS_DIR = new URL("../workers/", import.meta.url).pathname;
@@ -118,6 +120,14 @@ export function writeConfig(layout: WorkerdLayout, name: string): string {
     );
     socket("baseline");
   }
+  for (const x of layout.extras ?? []) {
+    copyFileSync(join(WORKERS_DIR, x.module), join(dir, x.module));
+    services.push(
+      `(name = ${str(x.name)}, worker = (modules = [(name = ${str(x.module)}, esModule = embed ${str(x.module)})], ${compat}, ` +
+        `bindings = [${Object.entries(x.bindings).map(([k, v]) => text(k, v)).join(", ")}]))`,
+    );
+    socket(x.name);
+  }
   if (layout.pitstops.length) {
     mkdirSync(join(dir, "do"), { recursive: true });
     services.push(`(name = "do-disk", disk = (path = ${str(join(dir, "do"))}, writable = true))`);
@@ -177,10 +187,12 @@ export interface Workerd {
   logTail(): string;
 }
 
-export function startWorkerd(bin: string, configPath: string, logPath: string): Workerd {
+/** `wrapper`: a command that runs workerd (valgrind, for instruction counts); its pid is workerd's. */
+export function startWorkerd(bin: string, configPath: string, logPath: string, wrapper: string[] = []): Workerd {
   const log = createWriteStream(logPath);
   const startedAt = performance.now();
-  const proc = spawn(bin, ["serve", configPath], { stdio: ["ignore", "pipe", "pipe"] });
+  const [cmd, ...args] = [...wrapper, bin, "serve", configPath];
+  const proc = spawn(cmd!, args, { stdio: ["ignore", "pipe", "pipe"] });
   proc.stdout!.pipe(log);
   proc.stderr!.pipe(log);
   if (!proc.pid) throw new HarnessError(`cannot start ${bin}`);
@@ -202,7 +214,7 @@ export function startWorkerd(bin: string, configPath: string, logPath: string): 
       if (exited) return;
       const done = new Promise<void>((resolve) => proc.on("exit", () => resolve()));
       proc.kill("SIGTERM");
-      const timer = setTimeout(() => proc.kill("SIGKILL"), 3000);
+      const timer = setTimeout(() => proc.kill("SIGKILL"), wrapper.length ? 30_000 : 3000);
       await done;
       clearTimeout(timer);
       log.end();
