@@ -17,6 +17,8 @@ export interface Bench {
   workerd: Workerd;
   origin: Origin;
   scripts: Map<string, string | null>;
+  /** The random-Host script for flood scenarios. */
+  flood: string;
 }
 
 export interface RunRecord {
@@ -43,6 +45,9 @@ export interface RunRecord {
   socketErrors: number;
   /** workerd's VmRSS after the run. */
   rssAfterBytes: number;
+  /** Flood scenarios: requests with random Host names during the loaded run, and in all (0 otherwise). */
+  floodLoadedRequests: number;
+  floodRequests: number;
 }
 
 /** wrk's Lua script per scenario (null: a plain GET), written to `dir`. */
@@ -135,6 +140,8 @@ export async function runRounds(bench: Bench, runnable: Scenario[]): Promise<Run
   return runs;
 }
 
+const FLOOD_CONNECTIONS = 4;
+
 async function measure(bench: Bench, s: Scenario, roundNo: number): Promise<RunRecord> {
   const { settings, workerd, origin } = bench;
   const script = bench.scripts.get(s.id) ?? null;
@@ -142,11 +149,20 @@ async function measure(bench: Bench, s: Scenario, roundNo: number): Promise<RunR
   const cpu0 = cpuSeconds(workerd.pid);
   const org0 = cpuSeconds(origin.pid);
   const m0 = machineSeconds();
-  const loaded = await runWrk({ url: url(bench, s), connections: settings.connections, threads: settings.threads, seconds: settings.loadSeconds, script });
+  // A flood runs beside both runs, against the same service: FLOOD_CONNECTIONS of random Host names.
+  const flood = (seconds: number) =>
+    s.flood ? runWrk({ url: url(bench, s), connections: FLOOD_CONNECTIONS, threads: 1, seconds, script: bench.flood }) : Promise.resolve(null);
+  const [loaded, floodLoaded] = await Promise.all([
+    runWrk({ url: url(bench, s), connections: settings.connections, threads: settings.threads, seconds: settings.loadSeconds, script }),
+    flood(settings.loadSeconds),
+  ]);
   const cpu1 = cpuSeconds(workerd.pid);
   const org1 = cpuSeconds(origin.pid);
   const m1 = machineSeconds();
-  const one = await runWrk({ url: url(bench, s), connections: 1, threads: 1, seconds: settings.oneConnSeconds, script });
+  const [one, floodOne] = await Promise.all([
+    runWrk({ url: url(bench, s), connections: 1, threads: 1, seconds: settings.oneConnSeconds, script }),
+    flood(settings.oneConnSeconds),
+  ]);
   const after = await counters(bench);
   const workerdCpuS = cpu1 - cpu0;
   const originCpuS = org1 - org0;
@@ -162,15 +178,17 @@ async function measure(bench: Bench, s: Scenario, roundNo: number): Promise<RunR
     originCpuS,
     machineBusyS,
     machineTotalS: m1.total - m0.total,
-    otherCpuS: Math.max(0, machineBusyS - workerdCpuS - originCpuS - loaded.wrkCpuS),
+    otherCpuS: Math.max(0, machineBusyS - workerdCpuS - originCpuS - loaded.wrkCpuS - (floodLoaded?.wrkCpuS ?? 0)),
     kvReads: after.reads - before.reads,
     kvKeys: after.keys - before.keys,
     coordinatorReads: after.coordinatorReads - before.coordinatorReads,
     coordinatorCalls: after.coordinatorCalls - before.coordinatorCalls,
     originRequests: after.origin - before.origin,
     assetsFetches: after.assets - before.assets,
-    unexpected: unexpected(loaded) + unexpected(one),
-    socketErrors: loaded.socketErrors + one.socketErrors,
+    unexpected: unexpected(loaded) + unexpected(one) + (floodLoaded?.non2xx ?? 0) + (floodOne?.non2xx ?? 0),
+    socketErrors: loaded.socketErrors + one.socketErrors + (floodLoaded?.socketErrors ?? 0) + (floodOne?.socketErrors ?? 0),
     rssAfterBytes: rssBytes(workerd.pid),
+    floodLoadedRequests: floodLoaded?.requests ?? 0,
+    floodRequests: (floodLoaded?.requests ?? 0) + (floodOne?.requests ?? 0),
   };
 }

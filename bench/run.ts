@@ -22,8 +22,9 @@ import { measureStartup, streamingCheck } from "./fresh-workerd.ts";
 import { printReport } from "./lib/report.ts";
 import { rssBytes } from "./lib/proc.ts";
 import { HarnessError, round } from "./lib/util.ts";
+import { floodScript } from "./lib/wrk.ts";
 import { probeAll, runRounds, wrkScripts } from "./measure.ts";
-import { buildScenarios, mintCookie, seededStates, selectScenarios } from "./scenarios.ts";
+import { buildScenarios, mintCookie, mintSession, seededStates, selectScenarios } from "./scenarios.ts";
 import { BYPASS_SECRET, log, parseSettings } from "./settings.ts";
 import { buildBundle, scratchDir, startBench, startOrigin, toolVersions, workerdBase } from "./setup.ts";
 import { summarize } from "./summary.ts";
@@ -52,8 +53,8 @@ async function main(): Promise<number> {
 
     const { workerd, ports } = await startBench(scratch, base, pitstops);
     const rssStart = rssBytes(workerd.pid);
-    const scenarios = buildScenarios(await mintCookie(BYPASS_SECRET, settings.site, Math.floor(now / 1000) + 3600));
-    const bench = { settings, ports, workerd, origin, scripts: wrkScripts(scratch.dir, scenarios) };
+    const scenarios = buildScenarios(await mintCookie(BYPASS_SECRET, settings.site, Math.floor(now / 1000) + 3600), await mintSession(now));
+    const bench = { settings, ports, workerd, origin, scripts: wrkScripts(scratch.dir, scenarios), flood: floodScript(scratch.dir) };
     const checks = await probeAll(bench, scenarios);
     const selected = selectScenarios(scenarios, only);
     const runs = await runRounds(bench, selected.filter((s) => checks.get(s.id)?.ok));

@@ -2,8 +2,9 @@
 // to the baseline it is compared with), the check each scenario's probe must
 // pass before it is measured, the A-then-B groups of a round, and the state
 // document seeded for each Pitstop copy.
-import { HTML_PAGE } from "../test/support/fixtures.ts";
+import { sign } from "hono/jwt";
 import { HarnessError } from "./lib/util.ts";
+import { LARGE_PAGE, SMALL_PAGE } from "./pages.ts";
 import type { PitstopInstance } from "./lib/workerd.ts";
 import type { WrkRequest } from "./lib/wrk.ts";
 import { workerCode } from "./lib/worker-code.ts";
@@ -30,6 +31,8 @@ export interface Scenario {
   /** The status every measured response should have. */
   status: number;
   check(p: Probe): Check;
+  /** Measured while a second wrk sends random Host names to the same service (issue 13, item 8). */
+  flood?: boolean;
 }
 
 const FORM_BODY = `note=${"x".repeat(1019)}`; // 1 KiB form post
@@ -64,9 +67,12 @@ function announced(p: Probe): Check {
   return { ok: true, note: "banner injected" };
 }
 
-export function buildScenarios(cookie: string): Scenario[] {
+export function buildScenarios(cookie: string, session: string): Scenario[] {
   const cookieReq: WrkRequest = { headers: { Cookie: `pitstop_bypass=${cookie}` } };
-  const html = Buffer.byteLength(HTML_PAGE);
+  // A signed-in visitor: the session JWT among a site's usual cookies.
+  const sessionReq: WrkRequest = { headers: { Cookie: `theme=dark; session=${session}; _ga=GA1.1.123456789.1700000000` } };
+  const html = Buffer.byteLength(SMALL_PAGE);
+  const large = Buffer.byteLength(LARGE_PAGE);
   return [
     { id: "base-1k", label: "baseline GET 1 KB", service: "baseline", path: "/1k", request: {}, baseline: null, status: 200, check: passes(1024) },
     { id: "off-1k", label: "Pitstop off, 1 KB", service: "pitstop-off", path: "/1k", request: {}, baseline: "base-1k", status: 200, check: passes(1024) },
@@ -79,16 +85,26 @@ export function buildScenarios(cookie: string): Scenario[] {
     { id: "bypass", label: "Pitstop on, bypass-cookie holder", service: "pitstop-maintenance", path: "/1k", request: cookieReq, baseline: "base-cookie", status: 200, check: passes(1024) },
     { id: "base-html", label: "baseline GET HTML page", service: "baseline", path: "/html", request: {}, baseline: null, status: 200, check: passes(html) },
     { id: "announce", label: "Pitstop off, window announced", service: "pitstop-announce", path: "/html", request: {}, baseline: "base-html", status: 200, check: announced },
+    { id: "base-html-200k", label: "baseline GET HTML page 200 KB", service: "baseline", path: "/html-200k", request: {}, baseline: null, status: 200, check: passes(large) },
+    { id: "announce-200k", label: "Pitstop announced, 200 KB page", service: "pitstop-announce", path: "/html-200k", request: {}, baseline: "base-html-200k", status: 200, check: announced },
+    { id: "rules-10", label: "Pitstop, 10 rules, none matching", service: "pitstop-rules", path: "/1k", request: {}, baseline: "base-1k", status: 200, check: passes(1024) },
+    { id: "base-session", label: "baseline GET 1 KB + session JWT", service: "baseline", path: "/1k", request: sessionReq, baseline: null, status: 200, check: passes(1024) },
+    { id: "user-rule", label: "Pitstop, user rule, visitor not in it", service: "pitstop-user-rule", path: "/1k", request: sessionReq, baseline: "base-session", status: 200, check: passes(1024) },
+    { id: "base-flood", label: "baseline GET 1 KB, random-Host flood", service: "baseline", path: "/1k", request: {}, baseline: null, status: 200, check: passes(1024), flood: true },
+    { id: "flood", label: "Pitstop off, 1 KB, random-Host flood", service: "pitstop-off", path: "/1k", request: {}, baseline: "base-flood", status: 200, check: passes(1024), flood: true },
   ];
 }
 
 /** A-then-B groups for each round: every Pitstop scenario right after its baseline. */
 export const GROUPS = [
-  ["base-1k", "off-1k", "maintenance"],
+  ["base-1k", "off-1k", "rules-10", "maintenance"],
   ["base-1m", "off-1m"],
   ["base-post", "read-only"],
   ["base-cookie", "bypass"],
   ["base-html", "announce"],
+  ["base-html-200k", "announce-200k"],
+  ["base-session", "user-rule"],
+  ["base-flood", "flood"],
 ];
 
 /** --only: the scenarios named and the baselines they are compared with; null: all. */
@@ -107,6 +123,7 @@ export async function seededStates(now: number, site: string): Promise<PitstopIn
     state,
     kv: { [`site:${site}`]: JSON.stringify({ ...emptyDoc(new Date(now), "bench"), ...fields }) },
   });
+  const rule = (id: string, fields: Record<string, unknown>) => ({ id, paths: [], methods: [], users: [], percent: null, mode: "maintenance", message: null, banner: false, ...fields });
   const hour = 3600_000;
   const startsAt = now + 48 * hour;
   return [
@@ -120,7 +137,23 @@ export async function seededStates(now: number, site: string): Promise<PitstopIn
       endsAt: new Date(startsAt + hour).toISOString(),
       announceFrom: new Date(now - hour).toISOString(),
     }),
+    // Issue 10: ten feature rules, none of which matches /1k.
+    seed("rules", { rules: Array.from({ length: 10 }, (_, i) => rule(`feature-${i + 1}`, { paths: [`/feature-${i + 1}/*`] })) }),
+    // Issue 10: a rule for some users; the bench's visitor (SESSION_USER) is not one of them.
+    {
+      ...seed("user-rule", { rules: [rule("migrate-batch", { users: Array.from({ length: 100 }, (_, i) => `customer-${i + 1}`) })] }),
+      vars: { USER_KEY_FROM: "cookie:session", USER_KEY_SECRET },
+    },
   ];
+}
+
+export const USER_KEY_SECRET = "bench-user-key-secret-0123456789abcdef";
+export const SESSION_USER = "visitor-42";
+
+/** The visitor's session cookie: an HS256 JWT for SESSION_USER, signed with hono/jwt as an app would. */
+export function mintSession(now: number): Promise<string> {
+  const iat = Math.floor(now / 1000);
+  return sign({ sub: SESSION_USER, iat, exp: iat + 3600 }, USER_KEY_SECRET, "HS256");
 }
 
 /** A bypass cookie for `site`, minted by the worker's own signer. */

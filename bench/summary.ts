@@ -9,11 +9,12 @@ import type { Settings } from "./settings.ts";
 export function summarize(scenarios: Scenario[], runs: RunRecord[], checks: Map<string, Check>, settings: Settings): ScenarioSummary[] {
   const byId = new Map(scenarios.map((s) => [s.id, s]));
   const runsOf = (id: string) => runs.filter((r) => r.scenario === id);
-  const perReqUs = (r: RunRecord) => (r.workerdCpuS / r.loaded.requests) * 1e6;
+  // With a flood beside it, workerd's CPU served the flood's requests too.
+  const perReqUs = (r: RunRecord) => (r.workerdCpuS / (r.loaded.requests + r.floodLoadedRequests)) * 1e6;
   return scenarios.map((s) => {
     const mine = runsOf(s.id);
     const check = checks.get(s.id);
-    const totalReq = sum(mine.map((r) => r.loaded.requests + r.oneConn.requests));
+    const totalReq = sum(mine.map((r) => r.loaded.requests + r.oneConn.requests + r.floodRequests));
     const base = s.baseline ? runsOf(s.baseline) : [];
     const pairs = mine
       .map((r) => ({ r, b: base.find((b) => b.round === r.round) }))
@@ -53,6 +54,7 @@ export function summarize(scenarios: Scenario[], runs: RunRecord[], checks: Map<
       kvRunSeconds: runSeconds,
       originFetchesPerReq: totalReq ? sum(mine.map((r) => r.originRequests)) / totalReq : null,
       assetsFetches: sum(mine.map((r) => r.assetsFetches)),
+      floodRps: s.flood ? median(mine.map((r) => r.floodLoadedRequests / r.loaded.seconds)) : null,
       unexpected: sum(mine.map((r) => r.unexpected)),
       socketErrors: sum(mine.map((r) => r.socketErrors)),
     };

@@ -58,7 +58,29 @@ function targets({ scenarios, bundle, startup, streaming }: RunFigures): Target[
     add(`${s?.label}: req/s vs baseline`, s?.rpsRatio ?? null, "x", ">= 0.95", (v) => v >= 0.95);
     add(`${s?.label}: p50 @1 conn vs baseline`, s?.p50OneConnDeltaMs ?? null, "ms", "within +0.05", (v) => v <= 0.05, 3);
   }
-  for (const id of ["off-1k", "off-1m", "maintenance", "read-only", "bypass", "announce"]) {
+  // Issue 14: the banner; issue 10: rules.
+  const ratioTargets: Array<[string, "cpuRatio" | "rpsRatio", string, (v: number) => boolean]> = [
+    ["announce", "cpuRatio", "<= 1.25", (v) => v <= 1.25],
+    ["announce", "rpsRatio", ">= 0.85", (v) => v >= 0.85],
+    ["announce-200k", "cpuRatio", "report (cost per byte)", () => true],
+    ["rules-10", "cpuRatio", "<= 1.10", (v) => v <= 1.1],
+    ["user-rule", "cpuRatio", "<= 1.25", (v) => v <= 1.25],
+  ];
+  for (const [id, field, goal, ok] of ratioTargets) {
+    const s = get(id);
+    if (!s) continue;
+    add(`${s.label}: ${field === "cpuRatio" ? "CPU/req" : "req/s"} vs baseline`, s.status === "ok" ? s[field] : null, "x", goal, ok);
+  }
+  // Issue 13, item 8: random Host names must not slow the real site.
+  const flood = get("flood");
+  const quiet = get("off-1k");
+  if (flood && quiet) {
+    const rel = flood.rpsRatio !== null && quiet.rpsRatio !== null ? flood.rpsRatio / quiet.rpsRatio : null;
+    add("Real site's req/s ratio under a random-Host flood, relative to without", rel, "x", ">= 0.90", (v) => v >= 0.9);
+    const relCpu = flood.cpuRatio !== null && quiet.cpuRatio !== null ? flood.cpuRatio / quiet.cpuRatio : null;
+    add("CPU/req ratio under a random-Host flood, relative to without", relCpu, "x", "<= 1.10", (v) => v <= 1.1);
+  }
+  for (const id of ["off-1k", "off-1m", "maintenance", "read-only", "bypass", "announce", "announce-200k", "rules-10", "user-rule", "flood"]) {
     const s = get(id);
     if (!s || s.status !== "ok") continue;
     add(`${s.label}: storage reads, KV + coordinator (1 refresh per half CACHE_SECONDS)`, s.kvReads + s.coordinatorReads, "reads", `<= ${s.kvReadBound} over ${round(s.kvRunSeconds, 1)} s`, (v) => v <= s.kvReadBound, 0);
@@ -73,6 +95,10 @@ function targets({ scenarios, bundle, startup, streaming }: RunFigures): Target[
   if (bypass) add(`${bypass.label}: req/s vs baseline`, bypass.status === "ok" ? bypass.rpsRatio : null, "x", ">= 0.85", (v) => v >= 0.85);
   add("Bundle gzip", bundle.gzipBytes / 1024, "KiB", "< 40 KiB", (v) => v < 40, 1);
   add("Start-up: spawn to first response, Pitstop minus baseline", startup.deltaMs, "ms", "< 100 ms (limit 1000 ms)", (v) => v < 100, 1);
+  const fr = startup.firstRequest;
+  const minus = (a: number | null, b: number | null) => (a !== null && b !== null ? a - b : null);
+  add("Cold isolate, first request, Pitstop minus baseline (coordinator cold)", minus(fr.pitstopColdMs, fr.baselineMs), "ms", "report", () => true, 1);
+  add("Cold isolate, first request, Pitstop minus baseline (coordinator warm)", minus(fr.pitstopWarmCoordinatorMs, fr.baselineMs), "ms", "report", () => true, 1);
   add("Start-up: wrangler check startup, active CPU", bundle.startupProfile.activeMs, "ms", "< 100 ms (limit 1000 ms)", (v) => v < 100, 1);
   for (const [name, t] of Object.entries(streaming)) {
     add(`Streaming ${name}: byte-exact`, t.exact ? 1 : 0, "", "sha256 equal", (v) => v === 1, 0);

@@ -41,6 +41,8 @@ export interface ScenarioSummary {
   kvReadBound: number;
   kvRunSeconds: number;
   originFetchesPerReq: number | null;
+  /** Flood scenarios: random-Host requests per second beside the measured run. */
+  floodRps: number | null;
   assetsFetches: number;
   unexpected: number;
   socketErrors: number;
@@ -60,6 +62,20 @@ export interface StartupFigures {
   pitstopMs: number | null;
   deltaMs: number | null;
   samples: { baseline: number[]; pitstop: number[] };
+  /**
+   * A cold isolate's first request, timed from the client once workerd is up
+   * (medians, ms): Pitstop's when its coordinator is cold too (a fresh
+   * deployment: the object starts and adopts KV), when the coordinator is
+   * already warm (a new isolate of a running deployment), the baseline's, and
+   * a second, warm request for scale.
+   */
+  firstRequest: {
+    pitstopColdMs: number | null;
+    pitstopWarmCoordinatorMs: number | null;
+    baselineMs: number | null;
+    pitstopSecondMs: number | null;
+    baselineSecondMs: number | null;
+  };
 }
 
 export interface Report {
@@ -167,6 +183,11 @@ export function printReport(r: Report): void {
   out.push(
     `Start-up: spawn to first response ${fmt(r.startup.pitstopMs, 1)} ms vs baseline ${fmt(r.startup.baselineMs, 1)} ms ` +
       `(${signed(r.startup.deltaMs, 1)} ms); wrangler check startup: ${fmt(r.bundle.startupProfileActiveMs, 1)} ms active CPU`,
+  );
+  const fr = r.startup.firstRequest;
+  out.push(
+    `Cold isolate, first request: Pitstop ${fmt(fr.pitstopColdMs, 1)} ms with a cold coordinator, ${fmt(fr.pitstopWarmCoordinatorMs, 1)} ms with a warm one, ` +
+      `baseline ${fmt(fr.baselineMs, 1)} ms (second request: Pitstop ${fmt(fr.pitstopSecondMs, 2)} ms, baseline ${fmt(fr.baselineSecondMs, 2)} ms)`,
   );
   for (const [name, t] of Object.entries(r.streaming)) {
     out.push(
