@@ -9,6 +9,8 @@
 //                       with &id=X, the sha256 of what was sent is kept for /__origin/sent?id=X
 //   /upload             hashes the request body as it streams in; answers {bytes, sha256}
 //   /__origin/stats     requests served so far
+//   /__origin/guarded   the soak's guarded requests that reached the origin: each
+//                       request's X-Soak-Guard header ("<METHOD> <sent-at ms>"), in order
 import { createHash } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -21,6 +23,8 @@ const HTML = Buffer.from(SMALL_PAGE);
 const HTML_LARGE = Buffer.from(LARGE_PAGE);
 
 let requests = 0;
+/** The soak marks requests that must not reach the origin while maintenance (or read-only, for writes) is in force. */
+const guarded: string[] = [];
 const sent = new Map<string, { bytes: number; sha256: string }>();
 
 function fixed(req: IncomingMessage, res: ServerResponse, body: Buffer, type: string): void {
@@ -69,6 +73,8 @@ function upload(req: IncomingMessage, res: ServerResponse): void {
 
 const server = createServer((req, res) => {
   requests++;
+  const guard = req.headers["x-soak-guard"];
+  if (typeof guard === "string") guarded.push(guard);
   const url = new URL(req.url ?? "/", "http://origin.invalid");
   switch (url.pathname) {
     case "/1k":
@@ -87,6 +93,10 @@ const server = createServer((req, res) => {
       requests--;
       res.writeHead(200, { "content-type": "application/json" });
       return void res.end(JSON.stringify({ requests }));
+    case "/__origin/guarded":
+      requests--;
+      res.writeHead(200, { "content-type": "application/json" });
+      return void res.end(JSON.stringify(guarded));
     case "/__origin/sent": {
       requests--;
       const entry = sent.get(url.searchParams.get("id") ?? "");

@@ -37,9 +37,12 @@ function json(value, status = 200) {
 
 async function control(url, request) {
   // GET /__bench/counts                  every scenario's counts
+  // GET /__bench/dump                    every store: scenario -> key -> value (the soak
+  //                                      restarts this process with it, as KV keeps its data)
   // PUT /__bench/store/<scenario>/<key>  set a value (body = value)
   const parts = url.pathname.split("/").slice(2).map(decodeURIComponent);
   if (parts[0] === "counts") return json(Object.fromEntries(counts));
+  if (parts[0] === "dump") return json(Object.fromEntries([...stores].map(([scenario, store]) => [scenario, Object.fromEntries(store)])));
   if (parts[0] === "store" && parts.length === 3 && request.method === "PUT") {
     storeOf(parts[1]).set(parts[2], await request.text());
     return json({ ok: true });
