@@ -16,10 +16,10 @@ export interface UserKeySettings {
   /** USER_KEY_JWKS_URL: RS256 and ES256 tokens, keys fetched from here. */
   jwksUrl: URL | null;
   claim: string;
+  /** USER_KEY_JWKS_SECONDS: how long fetched keys are used before they are fetched again, in ms. */
+  jwksTtlMs: number;
 }
 
-/** How long fetched keys are used before they are fetched again. */
-const JWKS_TTL_MS = 10 * 60 * 1000;
 /** A token with an unknown kid fetches the keys again, at most this often. */
 const JWKS_MIN_REFETCH_MS = 30_000;
 const JWKS_TIMEOUT_MS = 3000;
@@ -98,7 +98,8 @@ export class UserKeys {
   /** The JWKS, fetched with a TTL and never per request; a failed fetch keeps the last good keys. */
   private async keys(now: number, unknownKid: boolean): Promise<Jwk[]> {
     const held = this.jwks;
-    const due = !held || now - held.fetchedAt >= JWKS_TTL_MS || (unknownKid && now - held.fetchedAt >= JWKS_MIN_REFETCH_MS);
+    const ttl = this.settings.jwksTtlMs;
+    const due = !held || now - held.fetchedAt >= ttl || (unknownKid && now - held.fetchedAt >= Math.min(ttl, JWKS_MIN_REFETCH_MS));
     if (!due || now - this.jwksFetchingSince < JWKS_TIMEOUT_MS) return held?.keys ?? [];
     this.jwksFetchingSince = now;
     try {
@@ -112,7 +113,7 @@ export class UserKeys {
         logEvent("error", "identity.fault", { reason: `JWKS fetch failed: ${err instanceof Error ? err.message : String(err)}`, using: held ? "last good keys" : "no keys (visitors are anonymous)", suppressed }),
       );
       // Try again after the short interval, not at once on the next request.
-      if (held) held.fetchedAt = now - JWKS_TTL_MS + JWKS_MIN_REFETCH_MS;
+      if (held) held.fetchedAt = now - ttl + Math.min(ttl, JWKS_MIN_REFETCH_MS);
     } finally {
       this.jwksFetchingSince = 0;
     }
