@@ -160,8 +160,11 @@ export class StateCache {
       }
       const last = prev?.docs.get(scope);
       docs.set(scope, last?.ok ? last : read);
-      docFaults.set(scope, { reason: `site:${scope} ${read.reason}`, since: prev?.docFaults.get(scope)?.since ?? new Date(now).toISOString() });
-      logEvent("error", "state.fault", { site: scope, reason: read.reason, using: last?.ok ? "last good state" : `FAIL_MODE=${this.settings.failMode}` });
+      const known = prev?.docFaults.get(scope);
+      const reason = `site:${scope} ${read.reason}`;
+      docFaults.set(scope, { reason, since: known?.since ?? new Date(now).toISOString() });
+      // Once per fault, not on every refresh while it lasts.
+      if (known?.reason !== reason) logEvent("error", "state.fault", { site: scope, reason: read.reason, using: last?.ok ? "last good state" : `FAIL_MODE=${this.settings.failMode}` });
     }
     this.held = { version: next.version, servedAt: next.servedAt, fetchedAt: now, from, docs, docFaults };
   }
