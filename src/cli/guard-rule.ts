@@ -14,7 +14,7 @@
 // user stays in maintenance. Either way guard names the user, and the users
 // not run.
 import { constants as osConstants } from "node:os";
-import type { ChangeResult, Rule, RuleBody } from "../shared/api";
+import type { ChangeResult, RuleBody } from "../shared/api";
 import { findExecutable, runChild, SignalState } from "./child";
 import type { AdminClient } from "./client";
 import { CliError, EXIT, UsageError } from "./errors";
@@ -35,30 +35,20 @@ export interface GuardRuleOptions {
 }
 
 export async function guardRule(client: AdminClient, opts: GuardRuleOptions, p: Printer): Promise<number> {
-  const scope = opts.flags.scope;
   const users = opts.each === undefined ? null : readItems(opts.each);
   if (users && users.length === 0) throw new UsageError(`no user keys in ${opts.each === "-" ? "stdin" : opts.each} (one per line; blank lines and # comments are skipped)`);
   findExecutable(opts.command[0]!);
 
-  // The rule as it stood before guard, restored when a user is taken out.
-  const existing = (await client.status(scope)).rules.find((r) => r.id === opts.rule) ?? null;
-  const described = describesRule(opts.flags) ? ruleBody(opts.rule, opts.flags) : null;
-  const base: RuleBody | null = described ?? (existing ? { ...existing, scope } : null);
-  if (users) {
-    if (base && base.users?.length === 0 && (base.percent ?? null) === null && existing && !described) {
-      throw new UsageError(`rule ${opts.rule} is for everyone on its paths: adding users one at a time would not narrow it`, [
-        "Use another rule id for the per-user loop, e.g. --rule migrate-users.",
-      ]);
-    }
-  } else if (!base) {
-    throw new UsageError(`there is no rule ${opts.rule}: describe it (--path, --method, --message ...) or add it first with pitstop rule add`);
-  }
-
   const signals = new SignalState();
   signals.install(p);
   try {
-    if (!users) return await feature(client, opts, base!, signals, p);
-    return await perUser(client, opts, base ?? ruleBody(opts.rule, { ...opts.flags }), existing, users, signals, p);
+    if (users) return await perUser(client, opts, users, signals, p);
+    // The rule as described, or as it already stands.
+    const described = describesRule(opts.flags) ? ruleBody(opts.rule, opts.flags) : null;
+    const existing = described ? null : ((await client.status(opts.flags.scope)).rules.find((r) => r.id === opts.rule) ?? null);
+    const rule = described ?? (existing ? { ...existing, scope: opts.flags.scope } : null);
+    if (!rule) throw new UsageError(`there is no rule ${opts.rule}: describe it (--path, --method, --message ...) or add it first with pitstop rule add`);
+    return await feature(client, opts, rule, signals, p);
   } finally {
     signals.uninstall();
   }
@@ -80,18 +70,16 @@ async function feature(client: AdminClient, opts: GuardRuleOptions, rule: RuleBo
   return signals.received ? 128 + (osConstants.signals[signals.received] ?? 2) : EXIT.ok;
 }
 
-/** Per-user: each user in the rule in turn. */
-async function perUser(
-  client: AdminClient,
-  opts: GuardRuleOptions,
-  base: RuleBody,
-  existing: Rule | null,
-  users: string[],
-  signals: SignalState,
-  p: Printer,
-): Promise<number> {
+/**
+ * Per-user: each user in the rule in turn. Users go in and out with
+ * POST /rules/{id}/users, applied by the worker to the rule as it stands, so
+ * two guards (or an admin) working on the same rule never undo each other.
+ */
+async function perUser(client: AdminClient, opts: GuardRuleOptions, users: string[], signals: SignalState, p: Printer): Promise<number> {
   const started = Date.now();
-  const baseUsers = base.users ?? [];
+  const id = opts.rule;
+  const scope = opts.flags.scope;
+  const { id: _id, users: _users, scope: _scope, ...create } = ruleBody(id, opts.flags);
   const tracker = new Progress(users.length, p);
   for (const [i, user] of users.entries()) {
     const rest = users.slice(i + 1);
@@ -99,26 +87,24 @@ async function perUser(
     tracker.start(i, user, started);
     let put: ChangeResult;
     try {
-      put = await client.putRule({ ...base, users: [...baseUsers.filter((u) => u !== user), user] });
-      await waitFor(put, opts, base.scope ?? put.scope, signals, p);
+      put = await client.ruleUsers(id, { add: [user], create, scope });
+      await waitFor(put, opts, scope ?? put.scope, signals, p);
     } catch (err) {
-      if (err instanceof CliError) throw new CliError(err.message, err.exitCode, [...err.hints, `User ${i + 1} of ${users.length} (${user}) may be in rule ${base.id}; the command was not run.${notRun}`]);
+      if (err instanceof CliError) throw new CliError(err.message, err.exitCode, [...err.hints, `User ${i + 1} of ${users.length} (${user}) may be in rule ${id}; the command was not run.${notRun}`]);
       throw err;
     }
     if (signals.received) {
-      return interrupted(signals.received, `User ${user} is left in rule ${base.id} (the command was not run).${notRun}`, p);
+      return interrupted(signals.received, `User ${user} is left in rule ${id} (the command was not run).${notRun}`, p);
     }
     const outcome = await run(commandFor(opts.command, user), signals, p);
     if (!outcome.ok) {
       p.error(outcome.detail, [
-        `User ${i + 1} of ${users.length} (${user}) is left in maintenance (rule ${base.id}).${notRun}`,
-        `When it is safe, take them out with: pitstop rule ${existing || baseUsers.length ? "add" : "remove"} ${base.id}${existing || baseUsers.length ? " ..." : ""}`,
+        `User ${i + 1} of ${users.length} (${user}) is left in maintenance (rule ${id}).${notRun}`,
+        `When it is safe, take them out with: pitstop rule users ${id} --remove ${shellQuote([user])}${scope ? ` --scope ${shellQuote([scope])}` : ""}`,
       ]);
       return outcome.code;
     }
-    // Taken out: the rule as it was, or gone if guard made it.
-    if (existing || baseUsers.length) await client.putRule(base);
-    else await client.removeRule(base.id, base.scope);
+    await client.ruleUsers(id, { remove: [user], scope });
     tracker.done(i, user);
     if (signals.received) {
       return interrupted(signals.received, `Stopped after ${user}, which finished and was taken out.${notRun}`, p);

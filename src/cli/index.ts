@@ -166,6 +166,11 @@ Run "pitstop <command> --help" for a command's options. Docs: docs/cli.md`,
     .option("--json", "print the rules as JSON")
     .addHelpText("after", examples("pitstop rule list", "pitstop rule list --scope '*'"))
     .action(run(rules.ruleList));
+  withConnection(rule.command("users").description("put users into a rule, or take them out (the last one out removes it)").argument("<id>"))
+    .option("--add <key>", "a user key to put in (repeatable)", collect)
+    .option("--remove <key>", "a user key to take out (repeatable)", collect)
+    .addHelpText("after", examples("pitstop rule users migrate --add cust-42", "pitstop rule users migrate --remove cust-42"))
+    .action(async (id: string, _opts: unknown, cmd: Command) => setExit(await rules.ruleUsers(id, cmd.opts<commands.Scoped & { add?: string[]; remove?: string[] }>())));
   withConnection(rule.command("remove").description("remove a rule").argument("<id>"))
     .addHelpText("after", examples("pitstop rule remove checkout"))
     .action(async (id: string, _opts: unknown, cmd: Command) => setExit(await rules.ruleRemove(id, cmd.opts<commands.Scoped>())));

@@ -48,6 +48,18 @@ export async function ruleAdd(id: string, opts: RuleFlags): Promise<number> {
   return EXIT.ok;
 }
 
+/** Users in and out of a rule; its last user leaving removes a per-user rule. */
+export async function ruleUsers(id: string, opts: Scoped & { add?: string[]; remove?: string[] }): Promise<number> {
+  const p = printer();
+  if (!opts.add?.length && !opts.remove?.length) throw new UsageError("say who: --add KEY or --remove KEY (repeatable)");
+  const client = connect(opts, p);
+  const r = await client.ruleUsers(id, { add: opts.add, remove: opts.remove, scope: opts.scope });
+  const rule = r.state?.rules.find((x) => x.id === id);
+  p.success(rule ? `Rule ${id} is now for ${who(rule)} on ${r.scope}.` : `Rule ${id} had no users left and is removed for ${r.scope}.`);
+  p.line(`  ${visibleEverywhere(r)}.`);
+  return EXIT.ok;
+}
+
 export async function ruleRemove(id: string, opts: Scoped): Promise<number> {
   const p = printer();
   const client = connect(opts, p);

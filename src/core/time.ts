@@ -13,7 +13,8 @@ export function parseIsoTime(text: string): number | null {
   if (!m) return null;
   const [y, mo, d, h, mi] = [Number(m[1]), Number(m[2]), Number(m[3]), Number(m[4]), Number(m[5])];
   const s = m[6] === undefined ? 0 : Number(m[6]);
-  if (mo < 1 || mo > 12 || d < 1 || d > daysInMonth(y, mo) || h > 23 || mi > 59 || s > 59) return null;
+  // Before 1970 nothing is scheduled (and Date.UTC reads years 0 to 99 as 1900 to 1999).
+  if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > daysInMonth(y, mo) || h > 23 || mi > 59 || s > 59) return null;
   const offset = offsetMinutes(m[8]!);
   if (offset === null) return null;
   // Milliseconds only: a finer fraction is truncated, as Date keeps ms.

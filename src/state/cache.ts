@@ -66,6 +66,8 @@ export class StateCache {
   private failedAt = 0;
   private refreshingSince = 0;
   private failed: Policy | undefined;
+  /** A site with a document of its own that this isolate served: its hostname keys the location copy. */
+  private anchor: string | null = null;
 
   constructor(
     private readonly source: SnapshotSource,
@@ -126,8 +128,9 @@ export class StateCache {
 
   private async refresh(site: string, now: number): Promise<void> {
     try {
-      const fetched = await this.source.fetch(site, this.version, now);
+      const fetched = await this.source.fetch(this.cacheHost(site), this.version, now);
       this.take(fetched.wire, fetched.from, now);
+      if (this.anchor === null && this.held?.docs.has(site)) this.anchor = site;
       if (this.fault) logEvent("info", "state.recovered", { from: fetched.from });
       this.fault = null;
       this.failedAt = 0;
@@ -141,10 +144,26 @@ export class StateCache {
     }
   }
 
+  /**
+   * The hostname whose location copy a refresh reads. Cloudflare keys a zone's
+   * cache by hostname, so a visitor-chosen one (a random subdomain under a
+   * wildcard route) would miss every time and cost a coordinator read: such a
+   * site uses a known site's copy instead.
+   */
+  private cacheHost(site: string): string {
+    if (this.held?.docs.has(site)) return (this.anchor = site);
+    return this.anchor ?? site;
+  }
+
   /** Takes a copy unless it is older than the one held: an isolate never goes back. */
   private take(wire: SnapshotWire, from: Held["from"], now: number): void {
     const prev = this.held;
-    if (prev && wire.version < prev.version) return;
+    if (prev && wire.version < prev.version) {
+      // An older copy (a location's that lags, or a coordinator whose numbering
+      // went back): keep the newer one, and do not ask again on every request.
+      prev.fetchedAt = now;
+      return;
+    }
     if (prev && wire.version === prev.version && from !== "write") {
       prev.fetchedAt = now;
       prev.from = from;

@@ -1,7 +1,7 @@
 // The request decision (decide), exhaustively: every mode, method and path case — unit harness, pure modules in workerd.
 import { describe, expect, it } from "vitest";
 import { parseConfig } from "../../src/config";
-import { decide, type RequestFacts } from "../../src/core/decide";
+import { decide, methodOverrides, type RequestFacts } from "../../src/core/decide";
 import type { StateDoc } from "../../src/core/doc";
 import { compilePolicy } from "../../src/core/policy";
 import type { Rule } from "../../src/core/rules";
@@ -12,7 +12,7 @@ const config = parseConfig({ ALLOW_IPS: "198.51.100.7, 2001:db8::/32" } as never
 
 const policy = (partial: Partial<StateDoc> | null) => compilePolicy(partial ? doc(partial, new Date(NOW)) : null, null, config);
 const facts = (f: Partial<RequestFacts> = {}): RequestFacts => ({
-  method: "GET", path: "/", ip: "192.0.2.1", bypass: false, upgrade: false, methodOverride: null, user: null, ...f,
+  method: "GET", path: "/", ip: "192.0.2.1", bypass: false, upgrade: false, methodOverrides: [], user: null, ...f,
 });
 
 const ALL_METHODS = ["GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH", "DELETE", "PURGE", "propfind", "CONNECT"];
@@ -105,12 +105,17 @@ describe("read-only side doors", () => {
     const p = compilePolicy(doc({ mode: "read-only" }, new Date(NOW)), null, parseConfig({ READ_ONLY_UPGRADES: "pass" } as never));
     expect(decide(facts({ upgrade: true }), p, NOW)).toMatchObject({ action: "pass", reason: "read" });
   });
-  it.each(["DELETE", "post", " PUT ", "PATCH"])("refuses a GET whose method override names a write (%j)", (override) => {
-    expect(decide(facts({ methodOverride: override }), ro(), NOW)).toEqual({ action: "refuse-write", rule: null });
+  it.each(["DELETE", "POST", "PUT", "PATCH"])("refuses a GET whose method override names a write (%j)", (override) => {
+    expect(decide(facts({ methodOverrides: [override] }), ro(), NOW)).toEqual({ action: "refuse-write", rule: null });
   });
   it("passes a GET whose override names a read, and refuses a POST that claims to be a GET", () => {
-    expect(decide(facts({ methodOverride: "HEAD" }), ro(), NOW)).toMatchObject({ action: "pass" });
-    expect(decide(facts({ method: "POST", methodOverride: "GET" }), ro(), NOW).action).toBe("refuse-write");
+    expect(decide(facts({ methodOverrides: ["HEAD"] }), ro(), NOW)).toMatchObject({ action: "pass" });
+    expect(decide(facts({ method: "POST", methodOverrides: ["GET"] }), ro(), NOW).action).toBe("refuse-write");
+  });
+  it("reads every override: each header, each value of a comma list, and _method in the query", () => {
+    const headers = new Headers({ "x-http-method-override": "POST", "x-http-method": "delete", "x-method-override": " get , Patch " });
+    expect(methodOverrides((n) => headers.get(n), "?a=1&_method=put&_method=")).toEqual(["POST", "DELETE", "GET", "PATCH", "PUT"]);
+    expect(methodOverrides(() => null, "?method=DELETE")).toEqual([]);
   });
   it("lets a bypass holder upgrade", () => {
     expect(decide(facts({ upgrade: true, bypass: true }), ro(), NOW)).toMatchObject({ action: "pass", reason: "bypass" });
@@ -149,13 +154,36 @@ describe("rules", () => {
     expect(decide(facts({ path: "/checkout/pay", method: "POST" }), p, NOW)).toEqual({ action: "refuse-write", rule: checkout });
     expect(decide(facts({ path: "/cart", method: "DELETE" }), p, NOW).action).toBe("refuse-write");
     expect(decide(facts({ path: "/checkout/pay" }), p, NOW)).toMatchObject({ action: "pass", reason: "read" });
-    expect(decide(facts({ path: "/checkout/pay", methodOverride: "DELETE" }), p, NOW).action).toBe("refuse-write");
+    expect(decide(facts({ path: "/checkout/pay", methodOverrides: ["DELETE"] }), p, NOW).action).toBe("refuse-write");
   });
 
   it.each(["post", "POST", "Post"])("matches methods whatever their case (%s)", (method) => {
     const signup = rule({ id: "signup", methods: ["POST"], paths: ["/signup"] });
     expect(decide(facts({ path: "/signup", method }), withRules([signup]), NOW).action).toBe("maintenance");
     expect(decide(facts({ path: "/signup" }), withRules([signup]), NOW).action).toBe("pass");
+  });
+
+  it.each(["/%u0073earch/x", "/%2573earch/x", "/search.json", "/SEARCH.html"])("blocks what an IIS, a double decoder or a (.:format) route reads as search: %s", (path) => {
+    expect(decide(facts({ path }), withRules([search]), NOW).action).toBe("maintenance");
+  });
+
+  it("matches a method rule through every override, and HEAD under GET", () => {
+    const deletes = rule({ id: "no-deletes", methods: ["DELETE"], paths: ["/orders/*"] });
+    const p = withRules([deletes]);
+    expect(decide(facts({ method: "POST", path: "/orders/5", methodOverrides: ["POST", "DELETE"] }), p, NOW).action).toBe("maintenance");
+    expect(decide(facts({ method: "POST", path: "/orders/5" }), p, NOW).action).toBe("pass");
+    const reads = rule({ id: "no-reads", methods: ["GET"], paths: ["/report"] });
+    expect(decide(facts({ method: "HEAD", path: "/report" }), withRules([reads]), NOW).action).toBe("maintenance");
+  });
+
+  it("never lets a read-only rule loosen a site in full maintenance", () => {
+    const ro = rule({ id: "api", paths: ["/api/*"], mode: "read-only" });
+    const p = withRules([ro], { mode: "maintenance" });
+    expect(decide(facts({ path: "/api/x" }), p, NOW)).toEqual({ action: "maintenance", rule: null });
+    const userRo = rule({ id: "alice", users: ["alice"], mode: "read-only" });
+    expect(decide(facts({ user: "alice" }), withRules([userRo], { mode: "maintenance" }), NOW).action).toBe("maintenance");
+    // A maintenance rule on a read-only site is the stricter one: it applies.
+    expect(decide(facts({ path: "/search/x" }), withRules([search], { mode: "read-only" }), NOW)).toEqual({ action: "maintenance", rule: search });
   });
 
   it("lets the site's own mode apply when no rule matches", () => {

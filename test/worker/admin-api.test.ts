@@ -90,6 +90,7 @@ describe("bad input changes nothing", () => {
     ["30 February", { startsAt: "2027-02-30T22:00:00Z" }, "startsAt"],
     ["hour 24", { endsAt: "2027-01-01T24:00:00Z" }, "endsAt"],
     ["a date without a time", { announceFrom: "2027-01-01" }, "announceFrom"],
+    ["a year Date reads as 1950", { startsAt: "0050-01-01T00:00:00Z" }, "startsAt"],
   ];
   for (const [name, body, field] of cases) {
     it(`answers 400 naming the field for ${name}`, async () => {

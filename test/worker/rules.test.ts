@@ -165,6 +165,58 @@ describe("the rules API", () => {
   });
 });
 
+describe("users in and out of a rule", () => {
+  it("applies concurrent additions to the rule as it stands, so none is lost", async () => {
+    const site = freshSite();
+    const create = { message: "Moving your data" };
+    const answers = await Promise.all(
+      ["alice", "bob", "carol", "dave"].map((user) => admin(site, "/rules/migrate/users", { body: { add: [user], create } })),
+    );
+    for (const a of answers) expect(a.status).toBe(200);
+    expect((await storedDoc(site))!.rules[0]!.users.sort()).toEqual(["alice", "bob", "carol", "dave"]);
+    await Promise.all(["alice", "carol"].map((user) => admin(site, "/rules/migrate/users", { body: { remove: [user] } })));
+    expect((await storedDoc(site))!.rules[0]!.users.sort()).toEqual(["bob", "dave"]);
+  });
+
+  it("removes a per-user rule with its last user, so it never turns into a rule for everyone", async () => {
+    const site = freshSite();
+    await admin(site, "/rules/migrate/users", { body: { add: ["alice"], create: {} } });
+    await admin(site, "/rules/migrate/users", { body: { remove: ["alice"] } });
+    expect((await storedDoc(site))!.rules).toEqual([]);
+    expect((await send(`https://${site}/html`)).status).toBe(200);
+  });
+
+  it("refuses to narrow a rule for everyone, and answers 404 for a rule that does not exist", async () => {
+    const site = freshSite();
+    await addRule(site, { id: "search", paths: ["/search/*"] });
+    const narrow = await admin(site, "/rules/search/users", { body: { add: ["alice"] } });
+    expect(narrow.status).toBe(400);
+    expect(((await narrow.json()) as { field: string }).field).toBe("id");
+    expect((await admin(site, "/rules/nope/users", { body: { add: ["alice"] } })).status).toBe(404);
+  });
+
+  it("records who went in and out, not the whole rule again", async () => {
+    const site = freshSite();
+    await admin(site, "/rules/migrate/users", { body: { add: ["alice"], create: {} } });
+    await admin(site, "/rules/migrate/users", { body: { add: ["bob"] } });
+    const log = (await (await admin(site, "/log")).json()) as { entries: Array<{ detail: { changed: unknown } }> };
+    expect(log.entries[0]!.detail.changed).toEqual({ rule: "migrate", addedUsers: ["bob"], removedUsers: [] });
+  });
+
+  it("takes the scope from the body when removing a rule, as other routes do", async () => {
+    const site = freshSite();
+    await addRule(site, { id: "same" });
+    await addRule(site, { id: "same", scope: "*" });
+    try {
+      expect((await admin(site, "/rules/same", { method: "DELETE", body: { scope: "*" } })).status).toBe(200);
+      expect((await storedDoc(site))!.rules.map((r) => r.id)).toEqual(["same"]);
+      expect((await storedDoc("*"))!.rules).toEqual([]);
+    } finally {
+      await admin(site, "/rules/same", { method: "DELETE" });
+    }
+  });
+});
+
 describe("users, by a signed cookie (HS256)", () => {
   const e = () => testEnv({ USER_KEY_FROM: "cookie:session", USER_KEY_SECRET: SECRET });
   const asUser = (site: string, token: string, env = e()) => send(`https://${site}/html`, { headers: { cookie: `theme=dark; session=${token}` } }, env);
@@ -289,5 +341,61 @@ describe("users, by a header a trusted proxy sets (unsigned)", () => {
     expect((await send(`https://${site}/html`, { headers: { "x-user-id": "43" } }, e)).status).toBe(200);
     const echo = (await (await send(`https://${site}/echo`, { headers: { "x-user-id": "43" } }, e)).json()) as Echo;
     expect(echo.headers["x-user-id"]).toBe("43"); // passed to the origin untouched
+  });
+});
+
+describe("user keys under attack", () => {
+  const keys = inject("jwtKeys");
+  const jwks = inject("jwksUrl");
+  const control = async (q: string) => (await fetch(`${jwks}/control?${q}`)).json() as Promise<{ fetches: number }>;
+
+  it("holds no memory for junk: long values are not looked at, refusals are few and brief", async () => {
+    const { UserKeys } = await import("../../src/identity/user-key");
+    const users = new UserKeys({ from: { kind: "cookie", name: "session" }, secret: SECRET, jwksUrl: null, claim: "sub", audience: null, issuer: null, jwksTtlMs: 600_000 });
+    const held = users as unknown as { verified: Map<string, unknown>; refused: Map<string, unknown> };
+    for (let i = 0; i < 600; i++) {
+      const junk = `${"x".repeat(i % 2 ? 100_000 : 2_000)}${i}`;
+      expect(await users.userOf(new Request("https://a.test/", { headers: { cookie: `session=${junk}` } }), Date.now())).toBeNull();
+    }
+    expect(held.verified.size).toBe(0);
+    expect(held.refused.size).toBeLessThanOrEqual(256);
+    const chars = [...held.refused.keys()].reduce((n, k) => n + k.length, 0);
+    expect(chars).toBeLessThan(256 * 4096);
+  });
+
+  it("finds the user behind a junk cookie of the same name placed first", async () => {
+    const site = freshSite();
+    const e = testEnv({ USER_KEY_FROM: "cookie:session", USER_KEY_SECRET: SECRET });
+    await addRule(site, { id: "migrate", users: ["alice"] }, e);
+    const alice = await sign({ sub: "alice", exp: now() + 600 }, SECRET, "HS256");
+    expect((await send(`https://${site}/html`, { headers: { cookie: `session=junk; session=${alice}` } }, e)).status).toBe(503);
+  });
+
+  it("refuses a token for another audience when USER_KEY_AUDIENCE is set", async () => {
+    const site = freshSite();
+    const e = testEnv({ USER_KEY_FROM: "cookie:session", USER_KEY_SECRET: SECRET, USER_KEY_AUDIENCE: "pitstop-app" });
+    await addRule(site, { id: "migrate", users: ["alice"] }, e);
+    const other = await sign({ sub: "alice", aud: "another-app", exp: now() + 600 }, SECRET, "HS256");
+    const mine = await sign({ sub: "alice", aud: "pitstop-app", exp: now() + 600 }, SECRET, "HS256");
+    expect((await send(`https://${site}/html`, { headers: { cookie: `session=${other}` } }, e)).status).toBe(200);
+    expect((await send(`https://${site}/html`, { headers: { cookie: `session=${mine}` } }, e)).status).toBe(503);
+  });
+
+  it("does not remember a token as anonymous because the keys were missing, and does not fetch per request while the JWKS is down", async () => {
+    const site = freshSite();
+    const e = testEnv({ USER_KEY_FROM: "header:cf-access-jwt-assertion", USER_KEY_JWKS_URL: `${jwks}/jwks.json`, USER_KEY_CLAIM: "email", USER_KEY_JWKS_SECONDS: "1" });
+    await addRule(site, { id: "migrate", users: ["alice@example.com"] }, e);
+    const token = await sign({ email: "alice@example.com", exp: now() + 600 }, keys.rs256, "RS256");
+    const asAlice = () => send(`https://${site}/html`, { headers: { "cf-access-jwt-assertion": token } }, e);
+    await control("fail=1");
+    try {
+      const before = (await control("")).fetches;
+      for (let i = 0; i < 10; i++) expect((await asAlice()).status).toBe(200); // no keys: anonymous, for now
+      expect((await control("")).fetches - before).toBeLessThanOrEqual(1);
+    } finally {
+      await control("fail=0");
+    }
+    await new Promise((r) => setTimeout(r, 1100));
+    expect((await asAlice()).status).toBe(503); // the same token, now verified
   });
 });

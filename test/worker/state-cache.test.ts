@@ -72,6 +72,19 @@ describe("reads stay off the hot path", () => {
     expect(s.coordinator.calls.snapshot ?? 0).toBeLessThanOrEqual(2);
   });
 
+  it("keeps asking this location's copy, not the coordinator, while visitors send random hostnames", async () => {
+    const site = freshSite();
+    await putDoc(site, { mode: "off" });
+    const s = isolate({ CACHE_SECONDS: "0.2" });
+    await s.get(site); // a known site: its hostname keys the location's copy
+    const before = s.coordinator.calls.snapshot ?? 0;
+    for (let i = 0; i < 20; i++) {
+      await s.get(`${crypto.randomUUID()}.example`);
+      await sleep(60);
+    }
+    expect((s.coordinator.calls.snapshot ?? 0) - before).toBeLessThanOrEqual(1);
+  });
+
   it("asks the coordinator about once per location, not once per isolate", async () => {
     const site = freshSite();
     const isolates = [isolate({ CACHE_SECONDS: "0.2" }), isolate({ CACHE_SECONDS: "0.2" }), isolate({ CACHE_SECONDS: "0.2" })];
