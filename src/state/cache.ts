@@ -46,8 +46,13 @@ interface Held {
 
 interface Compiled {
   policy: Policy;
-  /** The stored texts it was compiled from: the same texts keep the same object, so pages rendered for it stay cached. */
-  raw: string;
+  /**
+   * What it was compiled from. The same objects: a hit, two comparisons. New
+   * objects with the same stored text (a refresh that changed nothing for this
+   * site) keep the same policy, so pages rendered for it stay cached.
+   */
+  own: DocRead | undefined;
+  star: DocRead;
   usedAt: number;
 }
 
@@ -194,16 +199,17 @@ export class StateCache {
     const own = held.docs.get(site);
     const key = own === undefined ? FOLLOWS_STAR : site;
     const star = held.docs.get("*") ?? NOTHING;
-    const raw = `${own?.raw ?? ""}\u0000${star.raw ?? ""}`;
     const hit = this.policies.get(key);
-    if (hit && hit.raw === raw) {
+    if (hit && ((hit.own === own && hit.star === star) || (hit.own?.raw === own?.raw && hit.star.raw === star.raw))) {
+      hit.own = own;
+      hit.star = star;
       hit.usedAt = now;
       return hit.policy;
     }
     const ownRead = own ?? NOTHING;
     const policy = ownRead.ok && star.ok ? compilePolicy(ownRead.doc, star.doc, this.settings) : this.failPolicy(now);
     if (!hit && this.policies.size >= this.maxPolicies) this.evictLeastRecentlyUsed();
-    this.policies.set(key, { policy, raw, usedAt: now });
+    this.policies.set(key, { policy, own, star, usedAt: now });
     return policy;
   }
 
