@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { readWranglerToml } from "./lib/toml.ts";
-import { freePort, HarnessError } from "./lib/util.ts";
+import { freePort as anyFreePort, HarnessError } from "./lib/util.ts";
 import { startWorkerd, waitForStatus, writeConfig, type PitstopInstance, type Workerd, type WorkerdLayout } from "./lib/workerd.ts";
 import { ADMIN_TOKEN, BIN, BYPASS_SECRET, log, ROOT, type Settings } from "./settings.ts";
 
@@ -162,6 +162,14 @@ export async function launchWorkerd(
 ): Promise<{ workerd: Workerd; ports: Record<string, number> }> {
   const subDir = join(dir, sub);
   mkdirSync(subDir);
+  // A port freed a moment ago can come back from the OS: never give one twice in a config.
+  const taken = new Set<number>();
+  const freePort = async () => {
+    for (;;) {
+      const port = await anyFreePort();
+      if (!taken.has(port)) return taken.add(port), port;
+    }
+  };
   const ports: Record<string, number> = { assets: await freePort() };
   if (!kvAddress) ports.kv = await freePort();
   if (baseline) ports.baseline = await freePort();
