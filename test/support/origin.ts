@@ -215,6 +215,19 @@ function bannerRoute(path: string, url: URL, req: IncomingMessage, res: ServerRe
       pump();
       return true;
     }
+    case "/banner/split": {
+      // The first chunk ends inside a tag right after <body>, and the rest comes later:
+      // what is cut must reach the visitor whole, in order, after the banner.
+      const cut = url.searchParams.get("cut") ?? '<p cl';
+      res.writeHead(200, { "content-type": "text/html; charset=utf-8" });
+      res.write(`<!doctype html><html><head><title>split</title></head><body>${cut}`);
+      setTimeout(() => {
+        res.write(`ass="first">after the cut</p>`);
+        for (let i = 0; i < 24; i++) res.write(bigHtmlChunk(i));
+        res.end("</body></html>");
+      }, 30);
+      return true;
+    }
     default:
       return false;
   }

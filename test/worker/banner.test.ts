@@ -171,6 +171,20 @@ describe("banner: a large streamed page keeps streaming", () => {
     expect(received.endsWith("<p>last</p></body></html>")).toBe(true);
   });
 
+  it.each([["<p cl"], ["<"], ["<!-- a comm"], ["&am"], [""]])(
+    "keeps a large page whole when a chunk ends inside a token right after <body> (%j)",
+    async (cut) => {
+      const { site, banner } = await announcedSite();
+      const path = `/banner/split?cut=${encodeURIComponent(cut)}`;
+      const out = await bytesOf(await send(`https://${site}${path}`));
+      const origin = await fromOrigin(path);
+      expect(origin.bytes.length).toBeGreaterThan(24 * 1024);
+      const text = new TextDecoder().decode(out);
+      expect(text.indexOf(banner)).toBe(text.indexOf("<body>") + "<body>".length);
+      expect(firstDifference(withoutOnce(out, ascii(banner)), origin.bytes)).toBe(-1);
+    },
+  );
+
   it("passes a 2 MiB page through whole, byte for byte apart from the banner", async () => {
     const { site, banner } = await announcedSite();
     const res = await send(`https://${site}/banner/big?kb=2048`);
