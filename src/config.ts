@@ -1,4 +1,5 @@
 import { parseIpRule } from "./core/ip";
+import { isLanguage, LANGUAGES, type Language } from "./core/message";
 import { parsePathPattern } from "./core/path";
 
 // All configuration in one typed place, parsed and validated once per isolate
@@ -54,6 +55,8 @@ export interface Config {
   /** Announcement banner on origin pages during an announced window. */
   banner: boolean;
   bannerCss: string | null;
+  /** DEFAULT_LANGUAGE: the language of visitors whose Accept-Language names none Pitstop speaks. */
+  defaultLanguage: Language;
 }
 
 export class ConfigError extends Error {
@@ -106,7 +109,14 @@ export function parseConfig(env: Bindings): Config {
     readOnlyUpgrades: parseChoice("READ_ONLY_UPGRADES", env.READ_ONLY_UPGRADES, ["refuse", "pass"], "refuse") === "pass",
     banner: parseBool("BANNER", env.BANNER, true),
     bannerCss: blankToNull(env.BANNER_CSS),
+    defaultLanguage: parseLanguage(env.DEFAULT_LANGUAGE),
   };
+}
+
+function parseLanguage(value: string | undefined): Language {
+  const raw = blankToNull(value)?.toLowerCase() ?? "en";
+  if (!isLanguage(raw)) throw new ConfigError("DEFAULT_LANGUAGE", `must be one of ${LANGUAGES.join(", ")}, got "${raw}"`);
+  return raw;
 }
 
 /** Comma- or whitespace-separated lists, as they come from wrangler vars. */

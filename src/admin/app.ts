@@ -5,6 +5,7 @@ import { Hono } from "hono/tiny";
 import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import type { RequestContext } from "../request";
+import { languageHeaders } from "../i18n/negotiate";
 import { logEvent } from "../log";
 import { adminAuth } from "./auth";
 import type { AdminEnv, AdminParts } from "./context";
@@ -40,8 +41,12 @@ function buildApp(parts: AdminParts): Hono<AdminEnv> {
   app.get("/status.json", async (c) => {
     const rc = c.env.rc;
     const policy = await parts.cache.policy(rc.site, rc.now, rc.ctx);
+    const lang = parts.languages.of(c.req.raw.headers);
     c.header("access-control-allow-origin", "*");
-    return c.json(publicStatus(policy.doc, rc.now, policy.rules.map((r) => r.rule)));
+    const res = c.json(publicStatus(policy.doc, rc.now, policy.rules.map((r) => r.rule), lang, parts.config.defaultLanguage));
+    // The messages in it are in the visitor's language.
+    languageHeaders(res.headers, lang);
+    return res;
   });
   bypassPublicRoutes(app, parts);
 

@@ -2,6 +2,7 @@
 // request carries through Hono.
 import type { Config } from "../config";
 import type { BypassCookies } from "../bypass/cookie";
+import type { LanguagePicker } from "../i18n/negotiate";
 import type { RequestContext } from "../request";
 import type { Pages } from "../page/render";
 import type { StateCache } from "../state/cache";
@@ -18,6 +19,8 @@ export interface AdminParts {
   pages: Pages;
   cookies: BypassCookies;
   webhooks: Webhooks;
+  /** The visitor's language, for the public answers (status.json, the link page). */
+  languages: LanguagePicker;
   adminToken: string | null;
   bypassSecret: string | null;
 }

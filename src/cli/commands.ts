@@ -5,7 +5,8 @@ import { spawn } from "node:child_process";
 import { AdminClient, type ChangeResult, type OnBody } from "./client";
 import { resolveConnection, type ConnectionFlags } from "./config";
 import { EXIT, UsageError } from "./errors";
-import { logTable, modeLabel, printer, quoted, statusRows, when, type Printer } from "./format";
+import { logTable, modeLabel, printer, statusRows, when, type Printer } from "./format";
+import { messageLabel } from "./message";
 import { formatClock, formatDuration, parseDuration, parseTime, TimeError } from "./time";
 
 export interface Scoped extends ConnectionFlags {
@@ -222,7 +223,7 @@ function changeRows(r: ChangeResult, now: Date): Array<[string, string | null]> 
   if (s === null) return [];
   return [
     ["Mode", s.mode],
-    ["Message", quoted(s.message) ?? "(default page text)"],
+    ["Message", messageLabel(s.message) ?? "(default page text)"],
     ["Starts", when(s.startsAt, now)],
     ["Ends", s.endsAt ? `${when(s.endsAt, now)}${s.autoEnd ? " (ends by itself)" : ""}` : null],
     ["Banner from", r.announceFrom ? `${when(r.announceFrom, now)}${s.announceFrom ? "" : ` (default: ${leadTime(r.announceFrom, s.startsAt)} before)`}` : null],

@@ -6,6 +6,7 @@
 // Colour only on a TTY, and never with NO_COLOR.
 import type { AdminStatus, LogEntry, PublicStatus, StateDoc } from "./client";
 import { CliError } from "./errors";
+import { messageLabel, messageText } from "./message";
 import { formatDuration, formatLocalCompact, formatRelative, formatTime } from "./time";
 
 type Stream = NodeJS.WriteStream;
@@ -82,7 +83,8 @@ export function statusRows(status: AdminStatus, now: Date): Array<[string, strin
   const source = e.source === "site" ? `site:${status.site}` : e.source === "*" ? "site:* (every site)" : e.source === "default" ? "nothing stored (default: off)" : e.source;
   return [
     ["Mode", modeLabel(e, doc)],
-    ["Message", e.phase === "off" ? null : quoted(e.message) ?? "(default page text)"],
+    // Every language the admin gave (the effective view has DEFAULT_LANGUAGE's only).
+    ["Message", e.phase === "off" ? null : (messageLabel(doc?.message ?? e.message) ?? "(default page text)")],
     ["Starts", when(e.startsAt, now)],
     ["Ends", when(e.endsAt, now)],
     ["Auto-end", doc?.autoEnd && e.phase !== "off" ? "yes, it ends by itself at the end time" : null],
@@ -106,7 +108,7 @@ export function logTable(entries: LogEntry[]): string[] {
     e.mode,
     e.actor,
     e.ip ?? "-",
-    truncate(e.message ?? "", 50),
+    truncate(messageText(e.message), 50),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const fmt = (cells: string[]) => cells.map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i]!))).join("  ").trimEnd();

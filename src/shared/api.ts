@@ -4,10 +4,11 @@
 import type { Transition } from "../core/changes";
 import type { ActiveMode, Mode, StateDoc } from "../core/doc";
 import type { AuditEntry } from "../core/audit";
+import type { Message } from "../core/message";
 import type { PolicySource } from "../core/policy";
 import type { Rule } from "../core/rules";
 
-export type { ActiveMode, Mode, PolicySource, Rule, StateDoc, Transition };
+export type { ActiveMode, Message, Mode, PolicySource, Rule, StateDoc, Transition };
 
 /** Body of POST /rules. */
 export interface RuleBody {
@@ -17,7 +18,7 @@ export interface RuleBody {
   users?: string[];
   percent?: number | null;
   mode?: ActiveMode;
-  message?: string | null;
+  message?: Message | null;
   banner?: boolean;
   scope?: string;
 }
@@ -36,6 +37,7 @@ export interface PublicStatus {
   mode: "off" | ActiveMode;
   /** "scheduled" when a window lies ahead (the banner shows from announceFrom). */
   phase: "off" | "scheduled" | "active";
+  /** The admin's message in the visitor's language (Accept-Language), else DEFAULT_LANGUAGE's. */
   message: string | null;
   startsAt: string | null;
   endsAt: string | null;
@@ -117,7 +119,8 @@ export interface ChangeResult {
 /** Body of POST /on, /read-only and /schedule. */
 export interface OnBody {
   mode?: ActiveMode;
-  message?: string | null;
+  /** One text, or one per language: {"en": "...", "fr": "..."}. */
+  message?: Message | null;
   retryAfter?: number | null;
   startsAt?: string | null;
   endsAt?: string | null;

@@ -1,6 +1,7 @@
 // Language negotiation (Accept-Language: q-values, region fallback, DEFAULT_LANGUAGE) and the admin's message per language — unit harness, pure modules in workerd.
 import { describe, expect, it } from "vitest";
 import * as v from "valibot";
+import { ConfigError, parseConfig, type Bindings } from "../../src/config";
 import { messageIn, MessageInputSchema } from "../../src/core/message";
 import { validate } from "../../src/core/input";
 import { LanguagePicker, pickLanguage } from "../../src/i18n/negotiate";
@@ -80,5 +81,14 @@ describe("the admin's message per language", () => {
     expect(messageIn("Back soon", "fr", "en")).toEqual({ text: "Back soon", lang: null });
     expect(messageIn(null, "fr", "en")).toBeNull();
     expect(messageIn({}, "fr", "en")).toBeNull();
+  });
+});
+
+describe("DEFAULT_LANGUAGE", () => {
+  it("is English unless set, takes any supported language in any case, and names itself when wrong", () => {
+    expect(parseConfig({} as Bindings).defaultLanguage).toBe("en");
+    expect(parseConfig({ DEFAULT_LANGUAGE: " CA " } as Bindings).defaultLanguage).toBe("ca");
+    expect(() => parseConfig({ DEFAULT_LANGUAGE: "ja" } as Bindings)).toThrow(ConfigError);
+    expect(() => parseConfig({ DEFAULT_LANGUAGE: "fr-CA" } as Bindings)).toThrow(/^DEFAULT_LANGUAGE: must be one of en, fr, es, ca, de, nl, it, pt/);
   });
 });
