@@ -6,7 +6,7 @@ import { AdminClient, type ChangeResult, type OnBody } from "./client";
 import { resolveConnection, type ConnectionFlags } from "./config";
 import { EXIT, UsageError } from "./errors";
 import { logTable, modeLabel, printer, statusRows, when, type Printer } from "./format";
-import { messageLabel } from "./message";
+import { messageLabel, parseMessageFlags } from "./message";
 import { formatClock, formatDuration, parseDuration, parseTime, TimeError } from "./time";
 
 export interface Scoped extends ConnectionFlags {
@@ -80,12 +80,12 @@ export async function status(opts: Scoped & { json?: boolean }): Promise<number>
 }
 
 export async function on(
-  opts: Scoped & { readOnly?: boolean; message?: string; until?: string; retryAfter?: string; autoEnd?: boolean },
+  opts: Scoped & { readOnly?: boolean; message?: string[]; until?: string; retryAfter?: string; autoEnd?: boolean },
 ): Promise<number> {
   const p = printer();
   const now = new Date();
   const body: OnBody = {
-    message: opts.message,
+    message: parseMessageFlags(opts.message),
     retryAfter: opts.retryAfter === undefined ? undefined : durationFlag("--retry-after", opts.retryAfter),
     endsAt: opts.until === undefined ? undefined : timeFlag("--until", opts.until, { now }).toISOString(),
     autoEnd: opts.autoEnd || undefined,
@@ -173,7 +173,7 @@ export async function bypassRevoke(opts: Scoped): Promise<number> {
 }
 
 export async function schedule(
-  opts: Scoped & { from?: string; until?: string; announceFrom?: string; readOnly?: boolean; message?: string; autoEnd?: boolean },
+  opts: Scoped & { from?: string; until?: string; announceFrom?: string; readOnly?: boolean; message?: string[]; autoEnd?: boolean },
 ): Promise<number> {
   const p = printer();
   if (opts.from === undefined) throw new UsageError("--from is required: when the window starts (22:00, +2h, ISO 8601)");
@@ -183,13 +183,14 @@ export async function schedule(
   const until = opts.until === undefined ? undefined : timeFlag("--until", opts.until, { now, base: from, clockAfter: from });
   const announce = opts.announceFrom === undefined ? undefined : timeFlag("--announce-from", opts.announceFrom, { now, base: from });
   if (opts.autoEnd && !until) throw new UsageError("--auto-end needs --until (the time it ends by itself)");
+  const message = parseMessageFlags(opts.message);
   const client = connect(opts, p);
   const r = await client.schedule({
     startsAt: from.toISOString(),
     endsAt: until?.toISOString(),
     announceFrom: announce?.toISOString(),
     mode: opts.readOnly ? "read-only" : undefined,
-    message: opts.message,
+    message,
     autoEnd: opts.autoEnd || undefined,
     scope: opts.scope,
   });

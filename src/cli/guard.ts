@@ -7,16 +7,18 @@ import { accessSync, constants as fsConstants, readFileSync } from "node:fs";
 import { constants as osConstants } from "node:os";
 import { delimiter, join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import type { AdminClient, ActiveMode } from "./client";
+import type { AdminClient, ActiveMode, Message } from "./client";
 import { CliError, EXIT, UsageError } from "./errors";
 import { warnIfShadowed } from "./commands";
 import { shellQuote, type Printer } from "./format";
+import { mapMessage } from "./message";
 import { progress } from "./progress";
 import { formatClock, formatElapsed } from "./time";
 
 export interface GuardOptions {
   readOnly: boolean;
-  message?: string;
+  /** One text, or one per language (--message fr="..."). */
+  message?: Message;
   scope?: string;
   /** Shown to visitors as the expected end (endsAt); guard still switches off itself. */
   until?: Date;
@@ -38,7 +40,7 @@ type Outcome =
 interface Run {
   item: string | null;
   scope: string | undefined;
-  message: string | undefined;
+  message: Message | undefined;
   argv: string[];
 }
 
@@ -172,7 +174,7 @@ function plan(opts: GuardOptions): Run[] {
   return items.map((item) => ({
     item,
     scope: opts.scope?.replaceAll(PLACEHOLDER, item),
-    message: opts.message?.replaceAll(PLACEHOLDER, item),
+    message: mapMessage(opts.message, (text) => text.replaceAll(PLACEHOLDER, item)),
     argv: placeholderInArgs
       ? [opts.command[0]!, ...opts.command.slice(1).map((a) => a.replaceAll(PLACEHOLDER, item))]
       : [...opts.command, item],

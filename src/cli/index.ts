@@ -5,6 +5,7 @@ import * as commands from "./commands";
 import { EXIT } from "./errors";
 import { printer, reportError } from "./format";
 import { guard } from "./guard";
+import { collect, LANGUAGES, parseMessageFlags } from "./message";
 import { VERSION } from "./version";
 
 const CONNECTION_HELP = `
@@ -12,6 +13,8 @@ Connection (every command):
   PITSTOP_URL      the site the worker runs on, e.g. https://example.org (or --url)
   PITSTOP_TOKEN    the admin token, the worker's ADMIN_TOKEN secret (or --token-file FILE)
   PITSTOP_PREFIX   the worker's ADMIN_PREFIX, if not /__maint`;
+
+const MESSAGE_HELP = `shown to visitors; once, or once per language: en="..." fr="..." (${LANGUAGES.join(", ")})`;
 
 const EXIT_HELP = `
 Exit codes:
@@ -75,7 +78,7 @@ Run "pitstop <command> --help" for a command's options. Docs: docs/cli.md`,
 
   withConnection(program.command("on").description("switch maintenance on now (visitors get the maintenance page)"))
     .option("--read-only", "read-only mode instead: reads pass, writes get 503")
-    .option("--message <text>", "shown to visitors on the maintenance page")
+    .option("--message <text>", `${MESSAGE_HELP} on the maintenance page`, collect)
     .option("--until <time>", "when you expect to be back (shown to visitors, sets Retry-After): 23:00, +45m, ISO 8601")
     .option("--auto-end", "end by itself at --until")
     .option("--retry-after <duration>", "Retry-After when there is no --until: 300, 5m (default: 5m)")
@@ -83,6 +86,7 @@ Run "pitstop <command> --help" for a command's options. Docs: docs/cli.md`,
       "after",
       examples(
         'pitstop on --message "Upgrading the database" --until +45m',
+        'pitstop on --message en="Back at 23:00" --message fr="Retour à 23 h"',
         "pitstop on --read-only --until 23:00",
         "pitstop on --scope shop.example.org",
       ),
@@ -123,7 +127,7 @@ Run "pitstop <command> --help" for a command's options. Docs: docs/cli.md`,
     .option("--until <time>", "when it should end: 23:00, or +1h (counted from --from)")
     .option("--announce-from <time>", "when the banner appears (default: 24 h before): 12:00, or -2h (before --from)")
     .option("--read-only", "a read-only window instead of full maintenance")
-    .option("--message <text>", "shown in the banner and on the maintenance page")
+    .option("--message <text>", `${MESSAGE_HELP} in the banner and on the maintenance page`, collect)
     .option("--auto-end", "end by itself at --until (otherwise it stays on until pitstop off)")
     .addHelpText(
       "after",
@@ -149,7 +153,7 @@ Run "pitstop <command> --help" for a command's options. Docs: docs/cli.md`,
       .passThroughOptions(),
   )
     .option("--read-only", "read-only mode instead of full maintenance")
-    .option("--message <text>", "shown to visitors; {} is replaced by the item with --each")
+    .option("--message <text>", `${MESSAGE_HELP}; {} is replaced by the item with --each`, collect)
     .option("--until <time>", "the expected end shown to visitors: 23:00, +30m (guard still switches off itself)")
     .option("--each <file>", "run once per line of FILE (- for stdin), in order, stopping at the first failure; {} in the command, --scope and --message is replaced by the item (without {} in the command, the item is appended)")
     .option("--wait <duration>", "how long to wait for the change to be visible before giving up", "2m")
@@ -164,7 +168,7 @@ Run "pitstop <command> --help" for a command's options. Docs: docs/cli.md`,
       ),
     )
     .action(async (command: string[], _opts: unknown, cmd: Command) => {
-      const opts = cmd.opts<commands.Scoped & { readOnly?: boolean; message?: string; until?: string; each?: string; wait: string | false }>();
+      const opts = cmd.opts<commands.Scoped & { readOnly?: boolean; message?: string[]; until?: string; each?: string; wait: string | false }>();
       const p = printer(process.stderr, process.stderr);
       const waitMs = opts.wait === false ? false : commands.durationFlag("--wait", opts.wait) * 1000;
       const until = opts.until === undefined ? undefined : commands.timeFlag("--until", opts.until, { now: new Date() });
@@ -172,7 +176,7 @@ Run "pitstop <command> --help" for a command's options. Docs: docs/cli.md`,
       setExit(
         await guard(
           client,
-          { readOnly: Boolean(opts.readOnly), message: opts.message, scope: opts.scope, until, each: opts.each, waitMs, command },
+          { readOnly: Boolean(opts.readOnly), message: parseMessageFlags(opts.message), scope: opts.scope, until, each: opts.each, waitMs, command },
           p,
         ),
       );
