@@ -13,13 +13,15 @@ import { LanguagePicker, pickLanguage } from "./i18n/negotiate";
 import { UserKeys } from "./identity/user-key";
 import { requestContext } from "./request";
 import { logEvent } from "./log";
+import { Notifier } from "./notify/notifier";
 import { Pages } from "./page/render";
 import { StateCache } from "./state/cache";
 import { SnapshotSource } from "./state/source";
 import { Webhooks } from "./webhooks/events";
 
-/** The Durable Object class behind STATE_COORDINATOR (wrangler finds it here). */
+/** The Durable Object classes behind STATE_COORDINATOR and NOTIFY_STORE (wrangler finds them here). */
 export { StateCoordinator } from "./state/coordinator";
+export { NotifyStore } from "./notify/store";
 
 /** Everything built from one configuration: in production, once per isolate. */
 export interface Pitstop {
@@ -29,6 +31,8 @@ export interface Pitstop {
   gate: Gate;
   admin: AdminApi;
   webhooks: Webhooks;
+  /** Null unless "email me when we're back" is configured. */
+  notify: Notifier | null;
 }
 
 export function buildPitstop(env: Bindings, config: Config): Pitstop {
@@ -40,7 +44,8 @@ export function buildPitstop(env: Bindings, config: Config): Pitstop {
   });
   const cache = new StateCache(source, config);
   const languages = new LanguagePicker(config.defaultLanguage);
-  const pages = new Pages({ assets: env.ASSETS, adminPrefix: config.adminPrefix, defaultLanguage: config.defaultLanguage });
+  const notify = config.notify ? new Notifier({ store: env.NOTIFY_STORE, limiter: env.NOTIFY_LIMITER, from: config.notify.from, max: config.notify.max }) : null;
+  const pages = new Pages({ assets: env.ASSETS, adminPrefix: config.adminPrefix, defaultLanguage: config.defaultLanguage, notify: notify !== null });
   const bypassSecret = env.BYPASS_SECRET || null;
   const cookies = new BypassCookies({ secret: bypassSecret, cookieDomain: config.cookieDomain, signOutCookies: config.signOutCookies });
   const webhooks = new Webhooks({ urls: config.webhookUrls, secret: env.WEBHOOK_SECRET || null, kv: env.MAINTENANCE });
@@ -51,8 +56,9 @@ export function buildPitstop(env: Bindings, config: Config): Pitstop {
     source,
     cache,
     webhooks,
+    notify,
     gate: new Gate({ origin: config.origin, cache, pages, cookies, banner, users, languages }),
-    admin: new AdminApi({ config, kv: env.MAINTENANCE, source, cache, pages, cookies, webhooks, languages, adminToken: env.ADMIN_TOKEN || null, bypassSecret }),
+    admin: new AdminApi({ config, kv: env.MAINTENANCE, source, cache, pages, cookies, webhooks, languages, notify, adminToken: env.ADMIN_TOKEN || null, bypassSecret }),
   };
 }
 
@@ -101,6 +107,16 @@ export default {
         .sweep(pitstop.source, controller.scheduledTime)
         .catch((err) => logEvent("error", "webhook.failed", { reason: err instanceof Error ? err.message : String(err), in: "cron" })),
     );
+    // Sites back by the clock (autoEnd) release their subscribers' emails; a lost alarm is set again.
+    const notify = pitstop.notify;
+    if (notify) {
+      const now = controller.scheduledTime;
+      ctx.waitUntil(
+        notify
+          .sweep(() => pitstop.source.fetch("cron.invalid", 0, now).then((f) => f.wire), now)
+          .catch((err) => logEvent("error", "notify.failed", { reason: err instanceof Error ? err.message : String(err), in: "cron" })),
+      );
+    }
   },
 } satisfies ExportedHandler<Bindings>;
 

@@ -11,6 +11,7 @@ import { adminAuth } from "./auth";
 import type { AdminEnv, AdminParts } from "./context";
 import { AdminError, errorBody, invalidJson } from "./errors";
 import { bypassAdminRoutes, bypassPublicRoutes } from "./routes/bypass";
+import { notifyRoutes } from "./routes/notify";
 import { ruleRoutes } from "./routes/rules";
 import { scheduleRoutes } from "./routes/schedule";
 import { stateRoutes } from "./routes/state";
@@ -49,6 +50,7 @@ function buildApp(parts: AdminParts): Hono<AdminEnv> {
     return res;
   });
   bypassPublicRoutes(app, parts);
+  notifyRoutes(app, parts);
 
   app.use(adminAuth(parts.adminToken));
   app.use(

@@ -47,7 +47,7 @@ export function effectiveView(policy: Policy, now: number, lang: Language = "en"
 export async function adminStatus(parts: AdminParts, rc: RequestContext, site: string): Promise<AdminStatus> {
   const { config, source, cache } = parts;
   const now = rc.now;
-  const [coordinator, kvCopy, location, policy] = await Promise.all([
+  const [coordinator, kvCopy, location, policy, notify] = await Promise.all([
     source.coordinator().status().then(
       (status) => ({ ok: true as const, snapshot: readSnapshot(status.snapshot), status }),
       (err: unknown) => ({ ok: false as const, reason: err instanceof Error ? err.message : String(err) }),
@@ -58,6 +58,7 @@ export async function adminStatus(parts: AdminParts, rc: RequestContext, site: s
     }),
     source.inspectLocation(rc.site).catch(() => null),
     cache.policy(site, now, rc.ctx),
+    notifyStatus(parts, site),
   ]);
 
   const faults: AdminStatus["faults"] = [];
@@ -107,8 +108,20 @@ export async function adminStatus(parts: AdminParts, rc: RequestContext, site: s
       cookieHours: config.bypassCookieSeconds / 3600,
     },
     webhooks: await parts.webhooks.status(),
+    notify,
     config: { adminPrefix: config.adminPrefix, failMode: config.failMode, origin: config.origin ?? "route" },
   };
 }
 
 const NOTHING: DocRead = { ok: true, doc: null, raw: null };
+
+/** "Email me when we're back": counts only, never an address ("*": every site). */
+async function notifyStatus(parts: AdminParts, site: string): Promise<AdminStatus["notify"]> {
+  const config = parts.config.notify;
+  if (!parts.notify || !config) return { enabled: false };
+  try {
+    return { enabled: true, from: config.from, max: config.max, ...(await parts.notify.counts(site)) };
+  } catch (err) {
+    return { enabled: true, from: config.from, max: config.max, fault: err instanceof Error ? err.message : String(err) };
+  }
+}

@@ -1,6 +1,7 @@
 // The responses Pitstop itself serves: the maintenance page, the read-only
-// refusal, the origin-down page and the invalid-link page, as HTML (from the
-// templates in assets/) or as RFC 9457 problem+json, in the visitor's language.
+// refusal, the origin-down page, the invalid-link page and the answers of the
+// "email me when we're back" form, as HTML (from the templates in assets/) or
+// as RFC 9457 problem+json, in the visitor's language.
 import { messageIn, type Language, type MessageText } from "../core/message";
 import type { Policy } from "../core/policy";
 import type { Rule } from "../core/rules";
@@ -11,7 +12,16 @@ import { logEvent } from "../log";
 import type { Audience } from "./negotiate";
 import { utcText } from "./time";
 
-export type PageKind = "maintenance" | "read-only" | "origin-down" | "link-invalid";
+export type PageKind =
+  | "maintenance"
+  | "read-only"
+  | "origin-down"
+  | "link-invalid"
+  | "notify-invalid"
+  | "notify-limited"
+  | "notify-full"
+  | "notify-failed"
+  | "notify-closed";
 
 interface PageCopy {
   template: string;
@@ -27,6 +37,11 @@ export const PAGES: Record<PageKind, PageCopy> = {
   "read-only": { template: "read-only.html", status: 503, title: "readOnly.title", defaultMessage: "readOnly.message", problemType: "urn:pitstop:read-only" },
   "origin-down": { template: "maintenance.html", status: 502, title: "originDown.title", defaultMessage: "originDown.message", problemType: "urn:pitstop:origin-unavailable" },
   "link-invalid": { template: "link-invalid.html", status: 403, title: "linkInvalid.title", defaultMessage: "linkInvalid.message", problemType: "urn:pitstop:link-invalid" },
+  "notify-invalid": { template: "notify.html", status: 400, title: "notify.invalidTitle", defaultMessage: "notify.invalid", problemType: "urn:pitstop:notify-invalid-email" },
+  "notify-limited": { template: "notify.html", status: 429, title: "notify.limitedTitle", defaultMessage: "notify.limited", problemType: "urn:pitstop:rate-limited" },
+  "notify-full": { template: "notify.html", status: 409, title: "notify.fullTitle", defaultMessage: "notify.full", problemType: "urn:pitstop:notify-full" },
+  "notify-failed": { template: "notify.html", status: 503, title: "notify.failedTitle", defaultMessage: "notify.failed", problemType: "urn:pitstop:notify-unavailable" },
+  "notify-closed": { template: "notify.html", status: 409, title: "notify.closedTitle", defaultMessage: "notify.closed", problemType: "urn:pitstop:not-in-maintenance" },
 };
 
 /** What the pages' script needs to localise times and the countdown. */
@@ -47,6 +62,8 @@ export interface RenderInput {
   rule?: Rule | null;
   now: number;
   extraHeaders?: [string, string][];
+  /** The notify answer pages: the same-site path of the page the form was on (rendered per request). */
+  back?: string;
 }
 
 export interface PageSettings {
@@ -56,6 +73,8 @@ export interface PageSettings {
   adminPrefix: string;
   /** DEFAULT_LANGUAGE: the admin's message falls back to it. */
   defaultLanguage: Language;
+  /** "Email me when we're back" is configured (EMAIL and NOTIFY_FROM): the maintenance page offers the form. */
+  notify: boolean;
 }
 
 /**
@@ -82,11 +101,11 @@ export class Pages {
     };
     // A rule has no window of its own: its page shows no expected end.
     const endsAt = stateful && !rule ? (doc?.endsAt ?? null) : null;
-    const retryAfter = kind === "origin-down" ? 30 : retryAfterSeconds(doc, now);
+    const retryAfter = kind === "origin-down" ? 30 : kind === "notify-limited" ? 60 : retryAfterSeconds(doc, now);
 
     const headers = new Headers({ "cache-control": "no-store", "x-pitstop": kind });
     languageHeaders(headers, lang);
-    if (copy.status === 503 || copy.status === 502) headers.set("retry-after", String(retryAfter));
+    if (copy.status === 503 || copy.status === 502 || copy.status === 429) headers.set("retry-after", String(retryAfter));
     for (const [name, value] of input.extraHeaders ?? []) headers.append(name, value);
 
     let body: string;
@@ -97,18 +116,24 @@ export class Pages {
         title: t(lang, copy.title),
         status: copy.status,
         detail: message.text,
-        ...(copy.status === 403 ? {} : { retryAfter, endsAt }),
+        ...(kind === "maintenance" || kind === "read-only" || kind === "origin-down" ? { retryAfter, endsAt } : {}),
         ...(rule ? { rule: rule.id } : {}),
       });
     } else {
       headers.set("content-type", "text/html; charset=utf-8");
       headers.set("content-security-policy", PAGE_CSP);
-      headers.set("referrer-policy", "no-referrer");
+      // The form on the maintenance page posts here: the Referer (this site only) says where to go back to.
+      headers.set("referrer-policy", kind === "maintenance" && this.offersForm(rule) ? "same-origin" : "no-referrer");
       headers.set("x-content-type-options", "nosniff");
-      body = await this.html(kind, lang, policy, rule, message, endsAt);
+      body = await this.html(kind, lang, policy, rule, message, endsAt, input.back);
     }
     const isHead = input.method.toUpperCase() === "HEAD";
     return new Response(isHead ? null : body, { status: copy.status, headers });
+  }
+
+  /** The site's own maintenance offers the form; a rule's page (one feature, some users) does not. */
+  private offersForm(rule: Rule | null): boolean {
+    return this.settings.notify && rule === null;
   }
 
   private async html(
@@ -118,6 +143,7 @@ export class Pages {
     rule: Rule | null,
     message: MessageText,
     endsAt: string | null,
+    back: string | undefined,
   ): Promise<string> {
     const fields: Fill = {
       lang,
@@ -125,7 +151,12 @@ export class Pages {
       message,
       endsAt,
       statusUrl: `${this.settings.adminPrefix}/status.json`,
+      notifyAction: kind === "maintenance" && this.offersForm(rule) ? `${this.settings.adminPrefix}/notify` : null,
+      back: back ?? null,
     };
+    // Answers that name the visitor's page are made per request (rare: form errors).
+    if (back !== undefined) return fill(await this.template(kind), fields);
+
     const owner = kind === "maintenance" || kind === "read-only" ? (policy ?? STATELESS) : STATELESS;
     let byKind = this.rendered.get(owner);
     if (!byKind) this.rendered.set(owner, (byKind = new Map()));
@@ -168,6 +199,9 @@ interface Fill {
   message: MessageText;
   endsAt: string | null;
   statusUrl: string;
+  /** The form's action; null: no form on this page. */
+  notifyAction: string | null;
+  back: string | null;
 }
 
 /** HTMLRewriter's setInnerContent and setAttribute escape what they insert. */
@@ -179,6 +213,7 @@ async function fill(html: string, data: Fill): Promise<string> {
     return null;
   };
   const textOf = translate("data-i18n");
+  const placeholderOf = translate("data-i18n-placeholder");
   const strings = JSON.stringify(pick(data.lang, SCRIPT_TEXTS));
   const rewriter = new HTMLRewriter()
     .on("html", {
@@ -211,6 +246,12 @@ async function fill(html: string, data: Fill): Promise<string> {
         if (text !== null) el.setInnerContent(text);
       },
     })
+    .on("[data-i18n-placeholder]", {
+      element(el) {
+        const text = placeholderOf(el);
+        if (text !== null) el.setAttribute("placeholder", text);
+      },
+    })
     .on('[data-pitstop="ends-wrap"]', {
       element(el) {
         if (data.endsAt === null) el.remove();
@@ -221,6 +262,27 @@ async function fill(html: string, data: Fill): Promise<string> {
         if (data.endsAt === null) return;
         el.setAttribute("datetime", data.endsAt);
         el.setInnerContent(utcText(data.endsAt, data.lang));
+      },
+    })
+    .on('[data-pitstop="notify"]', {
+      element(el) {
+        if (data.notifyAction === null) el.remove();
+        else el.setAttribute("action", data.notifyAction);
+      },
+    })
+    .on('[data-pitstop="notify-ok"]', {
+      element(el) {
+        if (data.notifyAction === null) el.remove();
+      },
+    })
+    .on('[data-pitstop="notify-lang"]', {
+      element(el) {
+        el.setAttribute("value", data.lang);
+      },
+    })
+    .on('[data-pitstop="back"]', {
+      element(el) {
+        if (data.back !== null && el.tagName === "a") el.setAttribute("href", data.back);
       },
     });
   return rewriter.transform(new Response(html)).text();

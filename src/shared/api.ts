@@ -97,6 +97,24 @@ export interface AdminStatus {
     lastFailure?: { at: string; host: string; event: string; reason: string };
   };
   config: { adminPrefix: string; failMode: string; origin: string };
+  /** "Email me when we're back": counts for this site ("*": every site), never addresses. */
+  notify:
+    | { enabled: false }
+    | {
+        enabled: true;
+        from: string;
+        max: number;
+        /** Waiting for the site to come back. */
+        subscribed?: number;
+        /** The site is back: being sent or retried. */
+        pending?: number;
+        /** Emails accepted by Email Service (those addresses are deleted). */
+        sent?: number;
+        /** Given up on: suppressed or refused recipients, or too many failed tries. */
+        failed?: number;
+        /** The subscriber store did not answer. */
+        fault?: string;
+      };
 }
 
 /** Every state-changing call answers with this. */

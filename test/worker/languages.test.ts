@@ -7,7 +7,7 @@ import { utcText } from "../../src/page/time";
 import { admin, freshSite, putDoc, putRaw, send, testEnv } from "./helpers";
 
 const HOUR = 3600_000;
-const TEMPLATES = ["maintenance.html", "read-only.html", "link-invalid.html"];
+const TEMPLATES = ["maintenance.html", "read-only.html", "link-invalid.html", "notify.html"];
 const iso = (offsetMs: number) => new Date(Date.now() + offsetMs).toISOString();
 /** A browser of that country: its language with a region first, then English as a fallback. */
 const browser = (lang: Language) => `${lang}-${lang === "en" ? "GB" : lang.toUpperCase()},${lang};q=0.9,en;q=0.5`;
@@ -77,6 +77,27 @@ describe.each(LANGUAGES)("in %s", (lang) => {
     const html = await res.text();
     expect(html).toContain(`<html lang="${lang}"`);
     expectTexts(html, lang, ["linkInvalid.title", "linkInvalid.message", "page.home"]);
+  });
+
+  it("the notify form and its answers (a bad address: 400 page and problem+json)", async () => {
+    const e = testEnv({ NOTIFY_FROM: "maintenance@example.org" });
+    const site = freshSite();
+    await admin(site, "/on", { body: {} }, e);
+    const page = await (await send(`https://${site}/`, { headers: { "accept-language": browser(lang) } }, e)).text();
+    expectTexts(page, lang, ["notify.title", "notify.button", "notify.privacy", "notify.thanks"]);
+    const post = (accept: string) =>
+      send(`https://${site}/__maint/notify`, {
+        method: "POST",
+        body: new URLSearchParams({ email: "nope", lang }),
+        headers: { "content-type": "application/x-www-form-urlencoded", accept, "cf-connecting-ip": `192.0.2.${LANGUAGES.indexOf(lang) * 2 + (accept === "text/html" ? 1 : 2)}` },
+      }, e);
+    const html = await post("text/html");
+    expect(html.status).toBe(400);
+    expectLanguage(html, lang);
+    expectTexts(await html.text(), lang, ["notify.invalidTitle", "notify.invalid", "notify.back"]);
+    const json = await post("application/json");
+    expect(json.status).toBe(400);
+    expect(await json.json()).toMatchObject({ title: t(lang, "notify.invalidTitle"), detail: t(lang, "notify.invalid") });
   });
 
   it("problem+json: title and detail in that language, for every page kind", async () => {
