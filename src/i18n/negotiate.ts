@@ -3,19 +3,37 @@
 // "fr-CA", then "fr"), else DEFAULT_LANGUAGE. No cookie, no query string:
 // a maintenance response sets no cookie it does not need.
 //
-// Hono's languageDetector does the same matching, but it is middleware (it
-// needs a Hono context, which the gate does not have) and caches the choice
-// in a cookie unless told not to. Its header parser is what this uses.
-import { parseAccept } from "hono/utils/accept";
+// Hono's languageDetector does the same matching (q order, truncation, a
+// fallback), but it is middleware (it needs a Hono context, which the gate
+// does not have) and caches the choice in a cookie unless told not to. Its
+// general Accept parser (hono/utils/accept) handles quoted parameters that
+// Accept-Language never has, for 2 KB of bundle: this reads q and nothing
+// else, as leniently (a q it cannot read counts as 1, as Hono's does).
 import { LANGUAGES, type Language } from "../core/message";
+
+/** Ranges read per header: a browser sends a handful; a longer one is cut here. */
+const MAX_RANGES = 32;
 
 /** The best supported language for an Accept-Language header, or `fallback`. */
 export function pickLanguage(header: string | null | undefined, fallback: Language): Language {
   if (!header) return fallback;
-  // parseAccept orders by q (stable for equal q), and reads q=0 as "not acceptable".
-  for (const { type, q } of parseAccept(header)) {
-    if (q <= 0) continue;
-    const match = lookup(type.trim().toLowerCase());
+  const ranges: Array<{ tag: string; q: number }> = [];
+  for (const part of header.split(",", MAX_RANGES)) {
+    const [tag = "", ...params] = part.split(";");
+    let q = 1;
+    for (const param of params) {
+      const [name = "", value = ""] = param.split("=");
+      if (name.trim().toLowerCase() !== "q") continue;
+      const n = Number(value.trim());
+      q = value.trim() === "" || Number.isNaN(n) ? 1 : Math.min(1, Math.max(0, n));
+    }
+    // q=0 means "not acceptable".
+    if (q > 0) ranges.push({ tag: tag.trim().toLowerCase(), q });
+  }
+  // Highest q first; equal q keep the header's order (sort is stable).
+  ranges.sort((a, b) => b.q - a.q);
+  for (const { tag } of ranges) {
+    const match = lookup(tag);
     if (match) return match;
   }
   return fallback;
