@@ -163,6 +163,20 @@ describe("the admin's message per language", () => {
     expect(await json.json()).toMatchObject({ title: t("fr", "maintenance.title"), detail: "Retour à 23 h" });
   });
 
+  it("escapes each language's text, on the page and in the banner", async () => {
+    const site = freshSite();
+    const evil = `<script>alert("x")</script> & <b>gras</b>`;
+    await putDoc(site, { mode: "maintenance", message: { en: "fine", fr: evil } });
+    const html = await (await send(`https://${site}/`, { headers: { "accept-language": "fr" } })).text();
+    expect(html).not.toContain('<script>alert("x")</script>');
+    expect(html).toContain('&lt;script&gt;alert("x")&lt;/script&gt; &amp; &lt;b&gt;gras&lt;/b&gt;');
+    const banner = freshSite("banner");
+    await putDoc(banner, { mode: "maintenance", startsAt: iso(48 * HOUR), announceFrom: iso(-HOUR), message: { en: "fine", fr: evil } });
+    const page = await (await send(`https://${banner}/banner/page`, { headers: { "accept-language": "fr" } })).text();
+    expect(page).not.toContain("<b>gras</b>");
+    expect(page).toContain("&lt;b&gt;gras&lt;/b&gt;");
+  });
+
   it("refuses a language Pitstop does not speak, naming it, and changes nothing", async () => {
     const site = freshSite();
     const res = await admin(site, "/on", { body: { message: { en: "Back soon", ja: "すぐ戻ります" } } });
