@@ -52,6 +52,11 @@ export interface Config {
     /** USER_KEY_JWKS_URL: the value is a JWT signed RS256/ES256 with one of these keys. */
     jwksUrl: URL | null;
     claim: string;
+    /** USER_KEY_AUDIENCE, USER_KEY_ISSUER: claims a token must carry (Cloudflare Access: the application's AUD tag). */
+    audience: string | null;
+    issuer: string | null;
+    /** How long fetched keys are used, in ms. */
+    jwksTtlMs: number;
   } | null;
   /** Announcement banner on origin pages during an announced window. */
   banner: boolean;
@@ -172,6 +177,9 @@ function parseUserKey(env: Bindings): Config["userKey"] {
     from: { kind: m[1] as "header" | "cookie", name: m[2]! },
     jwksUrl: jwksUrl === null ? null : parseUrl("USER_KEY_JWKS_URL", jwksUrl),
     claim,
+    audience: blankToNull(env.USER_KEY_AUDIENCE),
+    issuer: blankToNull(env.USER_KEY_ISSUER),
+    jwksTtlMs: parseNumber("USER_KEY_JWKS_SECONDS", env.USER_KEY_JWKS_SECONDS, 600, 1, 86_400) * 1000,
   };
 }
 

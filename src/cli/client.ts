@@ -1,7 +1,7 @@
 // The admin API over HTTP. Every failure becomes a CliError with the right
 // exit code: ServerError (2) when the worker answered no, NetworkError (3)
 // when it could not be reached.
-import type { AdminStatus, BypassLink, ChangeResult, LogPage, MintBody, OnBody, PublicStatus } from "../shared/api";
+import type { AdminStatus, BypassLink, ChangeResult, LogPage, MintBody, OnBody, PublicStatus, RuleBody, RuleUsersBody } from "../shared/api";
 import type { Connection } from "./config";
 import { NetworkError, ServerError } from "./errors";
 import { VERSION } from "./version";
@@ -18,6 +18,8 @@ export type {
   Mode,
   OnBody,
   PublicStatus,
+  Rule,
+  RuleBody,
   StateDoc,
   Transition,
 } from "../shared/api";
@@ -67,6 +69,20 @@ export class AdminClient {
 
   revokeBypass(scope?: string): Promise<ChangeResult> {
     return this.call("POST", "/bypass/revoke", { body: { scope } });
+  }
+
+  /** Adds the rule, or replaces the one with the same id. */
+  putRule(body: RuleBody): Promise<ChangeResult> {
+    return this.call("POST", "/rules", { body });
+  }
+
+  /** Users in and out of a rule, applied to the rule as it stands when the worker writes. */
+  ruleUsers(id: string, body: RuleUsersBody): Promise<ChangeResult> {
+    return this.call("POST", `/rules/${encodeURIComponent(id)}/users`, { body });
+  }
+
+  removeRule(id: string, scope?: string): Promise<ChangeResult> {
+    return this.call("DELETE", `/rules/${encodeURIComponent(id)}`, { query: { scope } });
   }
 
   /** The public status.json, without credentials: exactly what a visitor's page polls. */

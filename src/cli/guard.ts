@@ -2,18 +2,16 @@
 // the command, and off again only if it succeeded. Anything else (a failure,
 // Ctrl-C, a lost connection) leaves maintenance on and says so: a half-done
 // migration behind an open site is the outcome this exists to prevent.
-import { spawn, type ChildProcess } from "node:child_process";
-import { accessSync, constants as fsConstants, readFileSync } from "node:fs";
 import { constants as osConstants } from "node:os";
-import { delimiter, join } from "node:path";
-import { setTimeout as sleep } from "node:timers/promises";
+import { findExecutable, runChild, SignalState } from "./child";
 import type { AdminClient, ActiveMode, Message } from "./client";
 import { CliError, EXIT, UsageError } from "./errors";
 import { warnIfShadowed } from "./commands";
 import { shellQuote, type Printer } from "./format";
+import { commandFor, PLACEHOLDER, readItems } from "./items";
 import { mapMessage } from "./message";
-import { progress } from "./progress";
-import { formatClock, formatElapsed } from "./time";
+import { formatElapsed } from "./time";
+import { waitEverywhere, waitVisible } from "./visibility";
 
 export interface GuardOptions {
   readOnly: boolean;
@@ -28,9 +26,6 @@ export interface GuardOptions {
   waitMs: number | false;
   command: string[];
 }
-
-/** The placeholder replaced by each item of --each. */
-export const PLACEHOLDER = "{}";
 
 type Outcome =
   | { kind: "ok" }
@@ -170,176 +165,11 @@ function plan(opts: GuardOptions): Run[] {
   }
   const items = readItems(opts.each);
   if (items.length === 0) throw new UsageError(`no items in ${opts.each === "-" ? "stdin" : opts.each} (one per line; blank lines and # comments are skipped)`);
-  const placeholderInArgs = opts.command.slice(1).some((a) => a.includes(PLACEHOLDER));
   return items.map((item) => ({
     item,
     scope: opts.scope?.replaceAll(PLACEHOLDER, item),
     message: mapMessage(opts.message, (text) => text.replaceAll(PLACEHOLDER, item)),
-    argv: placeholderInArgs
-      ? [opts.command[0]!, ...opts.command.slice(1).map((a) => a.replaceAll(PLACEHOLDER, item))]
-      : [...opts.command, item],
+    argv: commandFor(opts.command, item),
   }));
 }
 
-function readItems(file: string): string[] {
-  let text: string;
-  try {
-    text = readFileSync(file === "-" ? 0 : file, "utf8");
-  } catch (err) {
-    throw new UsageError(`cannot read --each ${file} (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
-  }
-  return text
-    .split(/\r?\n/)
-    .map((line) => line.trim())
-    .filter((line) => line !== "" && !line.startsWith("#"));
-}
-
-/** Refuses a command that cannot run before anything is switched on. */
-function findExecutable(command: string): void {
-  if (process.platform === "win32") return;
-  const candidates = command.includes("/") ? [command] : (process.env.PATH ?? "").split(delimiter).filter(Boolean).map((dir) => join(dir, command));
-  for (const candidate of candidates) {
-    try {
-      accessSync(candidate, fsConstants.X_OK);
-      return;
-    } catch {
-      // try the next one
-    }
-  }
-  throw new CliError(`command not found or not executable: ${command}`, 127, ["Nothing was switched on."]);
-}
-
-/** Polls until the admin change shows where visitors look; returns how long that took. */
-async function waitVisible(
-  client: AdminClient,
-  scope: string | undefined,
-  mode: ActiveMode,
-  timeoutMs: number,
-  signal: AbortSignal,
-): Promise<{ ms: number; where: string }> {
-  // status.json answers for the host it is asked on. For another host's scope,
-  // ask the admin API what the same (nearest) location sees for that host.
-  const own = new URL(client.conn.origin).hostname;
-  const viaPublic = scope === undefined || scope === "*" || scope === own;
-  const where = viaPublic ? `${client.base}/status.json` : `${client.base}/status?scope=${scope}`;
-  const started = Date.now();
-  const bar = progress(process.stderr, `Waiting until ${viaPublic ? "status.json" : "the worker"} shows ${mode}…`);
-  let last = "no answer yet";
-  try {
-    for (;;) {
-      try {
-        const seen = viaPublic ? await client.publicStatus(signal) : (await client.status(scope)).effective;
-        if (seen.phase === "active" && seen.mode === mode) return { ms: Date.now() - started, where };
-        last = `it says ${seen.phase === "active" ? seen.mode : seen.phase}`;
-      } catch (err) {
-        if (signal.aborted) throw err;
-        last = err instanceof Error ? err.message : String(err);
-      }
-      bar.update(last);
-      if (Date.now() - started >= timeoutMs) {
-        throw new CliError(
-          `maintenance was switched on, but ${where} does not show it after ${formatElapsed(Date.now() - started)} (${last})`,
-          EXIT.notVisible,
-          [
-            "The command was not run. Maintenance is left ON, since it may show up any moment.",
-            "Try a longer --wait, or end it with:",
-            `pitstop off${scope ? ` --scope ${shellQuote([scope])}` : ""}`,
-          ],
-        );
-      }
-      await sleep(500, undefined, { signal });
-    }
-  } finally {
-    bar.stop();
-  }
-}
-
-/**
- * The worker states by when every location serves a change (visibleBy, from
- * its cache TTLs). Nearby visibility proves nothing about other locations, so
- * the command starts only after that time.
- */
-async function waitEverywhere(visibleBy: string, deadline: number, scope: string, signal: AbortSignal, p: Printer): Promise<void> {
-  const by = Date.parse(visibleBy);
-  const clock = formatClock(new Date(by));
-  if (by > deadline) {
-    throw new CliError(`the worker says every location serves the change by ${clock}, after --wait runs out`, EXIT.notVisible, [
-      "The command was not run. Maintenance is left ON. Use a longer --wait, or end it with:",
-      `pitstop off --scope ${shellQuote([scope])}`,
-    ]);
-  }
-  const left = by - Date.now();
-  if (left > 0) {
-    const bar = progress(process.stderr, `Waiting until every location serves it (visible everywhere by ${clock})…`);
-    try {
-      await sleep(left, undefined, { signal });
-    } finally {
-      bar.stop();
-    }
-  }
-  p.success(`Visible everywhere (by ${clock}, the worker's stated bound).`);
-}
-
-function runChild(argv: string[], signals: SignalState): Promise<{ code: number | null; signal: NodeJS.Signals | null; error?: Error }> {
-  return new Promise((resolve) => {
-    let child: ChildProcess;
-    try {
-      child = spawn(argv[0]!, argv.slice(1), { stdio: "inherit" });
-    } catch (error) {
-      resolve({ code: null, signal: null, error: error as Error });
-      return;
-    }
-    signals.child = child;
-    child.once("error", (error) => {
-      signals.child = null;
-      resolve({ code: null, signal: null, error });
-    });
-    child.once("exit", (code, signal) => {
-      signals.child = null;
-      resolve({ code, signal });
-    });
-  });
-}
-
-/**
- * SIGINT and SIGTERM while guarding: passed on to the running command, and
- * remembered so that maintenance is left on. A third one sends SIGKILL.
- * Ctrl-C at a terminal already reaches the command (it shares the terminal's
- * foreground process group), so SIGINT is not sent a second time there: many
- * tools read a second Ctrl-C as "abort the cleanup too".
- */
-class SignalState {
-  received: NodeJS.Signals | null = null;
-  child: ChildProcess | null = null;
-  readonly abort = new AbortController();
-  private count = 0;
-  private readonly handler = (signal: NodeJS.Signals) => this.onSignal(signal);
-  private p: Printer | null = null;
-
-  install(p: Printer): void {
-    this.p = p;
-    process.on("SIGINT", this.handler);
-    process.on("SIGTERM", this.handler);
-  }
-
-  uninstall(): void {
-    process.off("SIGINT", this.handler);
-    process.off("SIGTERM", this.handler);
-  }
-
-  private onSignal(signal: NodeJS.Signals): void {
-    this.received ??= signal;
-    this.count++;
-    this.abort.abort();
-    if (!this.child) return;
-    if (this.count >= 3) {
-      this.p?.warn("third signal: killing the command (SIGKILL).");
-      this.child.kill("SIGKILL");
-    } else if (signal === "SIGINT" && process.stdin.isTTY) {
-      this.p?.warn("SIGINT: the command got it from the terminal too; waiting for it to stop. Maintenance stays on.");
-    } else {
-      this.p?.warn(`${signal}: passing it on to the command and waiting for it to stop; maintenance stays on.`);
-      this.child.kill(signal);
-    }
-  }
-}

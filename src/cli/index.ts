@@ -2,10 +2,12 @@
 // wrangler. Built to dist/pitstop.mjs by scripts/build-cli.mjs; see docs/cli.md.
 import { Command, CommanderError, Option, type OptionValues } from "commander";
 import * as commands from "./commands";
-import { EXIT } from "./errors";
+import { EXIT, UsageError } from "./errors";
 import { printer, reportError } from "./format";
 import { guard } from "./guard";
+import { guardRule } from "./guard-rule";
 import { collect, LANGUAGES, parseMessageFlags } from "./message";
+import * as rules from "./rules";
 import { VERSION } from "./version";
 
 const CONNECTION_HELP = `
@@ -142,6 +144,40 @@ Run "pitstop <command> --help" for a command's options. Docs: docs/cli.md`,
     .addHelpText("after", examples("pitstop schedule cancel"))
     .action(run(commands.scheduleCancel));
 
+  const ruleOptions = (cmd: Command) =>
+    cmd
+      .option("--path <pattern>", "a path it covers, as in ALLOW_PATHS: /checkout or /search/* (repeat for more; none: every path)", collect)
+      .option("--method <method>", "a method it covers, e.g. POST (repeat for more; none: every method)", collect)
+      .option("--user <key>", "a user key it is for (repeat for more)", collect)
+      .option("--percent <n>", "a share of identified users it is for, 0 to 100 (the same users stay in as it grows)")
+      .option("--read-only", "reads pass, writes are refused (instead of the maintenance page)")
+      .option("--message <text>", `${MESSAGE_HELP}: what the visitors it stops read`, collect)
+      .option("--banner", "also show the message as a banner on the pages that still work");
+
+  const rule = program.command("rule").description("maintenance for a feature or for some users: rules, first match wins");
+  ruleOptions(withConnection(rule.command("add").description("add a rule, or replace the one with the same id").argument("<id>", "lower-case letters, digits, - and _")))
+    .addHelpText(
+      "after",
+      examples(
+        "pitstop rule add checkout --path /checkout/* --path /signup --read-only --message \"Orders are paused for a few minutes\"",
+        "pitstop rule add search --path '/search/*' --message \"Search is being rebuilt\" --banner",
+        "pitstop rule add canary --percent 10",
+      ),
+    )
+    .action(async (id: string, _opts: unknown, cmd: Command) => setExit(await rules.ruleAdd(id, cmd.opts<rules.RuleFlags>())));
+  withConnection(rule.command("list").description("show the rules in force for a site"))
+    .option("--json", "print the rules as JSON")
+    .addHelpText("after", examples("pitstop rule list", "pitstop rule list --scope '*'"))
+    .action(run(rules.ruleList));
+  withConnection(rule.command("users").description("put users into a rule, or take them out (the last one out removes it)").argument("<id>"))
+    .option("--add <key>", "a user key to put in (repeatable)", collect)
+    .option("--remove <key>", "a user key to take out (repeatable)", collect)
+    .addHelpText("after", examples("pitstop rule users migrate --add cust-42", "pitstop rule users migrate --remove cust-42"))
+    .action(async (id: string, _opts: unknown, cmd: Command) => setExit(await rules.ruleUsers(id, cmd.opts<commands.Scoped & { add?: string[]; remove?: string[] }>())));
+  withConnection(rule.command("remove").description("remove a rule").argument("<id>"))
+    .addHelpText("after", examples("pitstop rule remove checkout"))
+    .action(async (id: string, _opts: unknown, cmd: Command) => setExit(await rules.ruleRemove(id, cmd.opts<commands.Scoped>())));
+
   withConnection(
     program
       .command("guard")
@@ -156,6 +192,9 @@ Run "pitstop <command> --help" for a command's options. Docs: docs/cli.md`,
     .option("--message <text>", `${MESSAGE_HELP}; {} is replaced by the item with --each`, collect)
     .option("--until <time>", "the expected end shown to visitors: 23:00, +30m (guard still switches off itself)")
     .option("--each <file>", "run once per line of FILE (- for stdin), in order, stopping at the first failure; {} in the command, --scope and --message is replaced by the item (without {} in the command, the item is appended)")
+    .option("--rule <id>", "guard with a rule instead of the whole site: with --each, one user at a time is put into it")
+    .option("--path <pattern>", "with --rule: a path the rule covers (repeatable)", collect)
+    .option("--method <method>", "with --rule: a method the rule covers (repeatable)", collect)
     .option("--wait <duration>", "how long to wait for the change to be visible before giving up", "2m")
     .option("--no-wait", "do not wait for the change to be visible")
     .addHelpText(
@@ -165,12 +204,24 @@ Run "pitstop <command> --help" for a command's options. Docs: docs/cli.md`,
         'pitstop guard --read-only --message "Reindexing" -- npm run reindex',
         "pitstop guard --each users.txt --scope {}.example.org -- ./reindex-user {}",
         "xargs -I{} pitstop guard --scope {}.example.org -- ./reindex-user {} < users.txt",
+        "pitstop guard --rule search --path '/search/*' --message \"Search is being rebuilt\" -- ./reindex.sh",
+        "pitstop guard --rule migrate --each users.txt -- ./migrate-user {}",
       ),
     )
     .action(async (command: string[], _opts: unknown, cmd: Command) => {
-      const opts = cmd.opts<commands.Scoped & { readOnly?: boolean; message?: string[]; until?: string; each?: string; wait: string | false }>();
+      const opts = cmd.opts<
+        commands.Scoped & { readOnly?: boolean; message?: string[]; until?: string; each?: string; wait: string | false; rule?: string; path?: string[]; method?: string[] }
+      >();
       const p = printer(process.stderr, process.stderr);
       const waitMs = opts.wait === false ? false : commands.durationFlag("--wait", opts.wait) * 1000;
+      if (opts.rule !== undefined) {
+        if (opts.until !== undefined) throw new UsageError("--until is for the whole site; a rule has no expected end");
+        const client = commands.connect(opts, p);
+        const flags = { scope: opts.scope, path: opts.path, method: opts.method, readOnly: opts.readOnly, message: opts.message };
+        setExit(await guardRule(client, { rule: opts.rule, flags, each: opts.each, waitMs, command }, p));
+        return;
+      }
+      if (opts.path || opts.method) throw new UsageError("--path and --method describe a rule: use them with --rule");
       const until = opts.until === undefined ? undefined : commands.timeFlag("--until", opts.until, { now: new Date() });
       const client = commands.connect(opts, p);
       setExit(

@@ -6,7 +6,7 @@ import { emptyDoc } from "./doc";
 import type { AllowInput, FieldError, OnInput, RuleInput } from "./input";
 import { parseIpRule } from "./ip";
 import { parsePathPattern } from "./path";
-import { MAX_RULES, normaliseRulePath, type Rule } from "./rules";
+import { MAX_RULE_USERS, MAX_RULES, normaliseRulePath, type Rule } from "./rules";
 import { phaseAt } from "./window";
 
 /** Clock skew tolerated for times "now" sent by a client. */
@@ -28,7 +28,9 @@ export type Action =
   /** POST /rules: add a rule, or replace the one with the same id (it keeps its place). */
   | { kind: "rule.put"; rule: Omit<RuleInput, "scope"> }
   /** DELETE /rules/{id}. */
-  | { kind: "rule.delete"; id: string };
+  | { kind: "rule.delete"; id: string }
+  /** POST /rules/{id}/users: users in and out of a rule, as it stands when written. */
+  | { kind: "rule.users"; id: string; add: string[]; remove: string[]; create?: Omit<RuleInput, "scope" | "id" | "users"> };
 
 export type ActionKind = Action["kind"];
 
@@ -84,6 +86,8 @@ export function applyAction(scope: string, stored: DocRead, action: Action, now:
       }
       return { ok: true, doc: { ...current, rules: current.rules.filter((r) => r.id !== action.id) } };
     }
+    case "rule.users":
+      return changeUsers(scope, current, action);
     case "reset":
       if (scope === "*") return invalid({ field: "scope", message: '"*" follows nothing; use off to switch every site back on' });
       if (followsStar(stored)) return { ok: false, problem: { code: "not_found", message: `${scope} has no setting of its own; it already follows "*".` } };
@@ -152,6 +156,34 @@ export function transition(before: StateDoc | null, after: StateDoc, now: number
   if ((is === "pending" || is === "announced") && !(was === "pending" || was === "announced")) return "scheduled";
   if ((was === "pending" || was === "announced") && is === "off") return "cancelled";
   return "updated";
+}
+
+/**
+ * Adds and removes users of a rule. A rule for some users never turns into a
+ * rule for everyone: when its last user goes (and it has no percentage), the
+ * rule goes. A rule for everyone cannot be narrowed this way.
+ */
+function changeUsers(scope: string, current: StateDoc, action: Extract<Action, { kind: "rule.users" }>): Change {
+  const at = current.rules.findIndex((r) => r.id === action.id);
+  const existing = at === -1 ? null : current.rules[at]!;
+  if (existing === null) {
+    if (!action.create || action.add.length === 0) return { ok: false, problem: { code: "not_found", message: `${scope} has no rule "${action.id}".` } };
+    const made = checkRule({ ...action.create, id: action.id, users: action.add, percent: action.create.percent ?? null });
+    if ("field" in made) return invalid({ field: `create.${made.field}`, message: made.message });
+    if (current.rules.length >= MAX_RULES) return invalid({ field: "id", message: `a site has at most ${MAX_RULES} rules; remove one first (DELETE /rules/{id})` });
+    return { ok: true, doc: { ...current, rules: [...current.rules, made] } };
+  }
+  if (existing.users.length === 0 && existing.percent === null) {
+    return invalid({ field: "id", message: `rule "${action.id}" is for everyone on its paths; adding or removing users would change what it is. Use another rule id.` });
+  }
+  const removed = new Set(action.remove);
+  const users = [...new Set([...existing.users.filter((u) => !removed.has(u)), ...action.add])];
+  if (users.length > MAX_RULE_USERS) return invalid({ field: "add", message: `a rule has at most ${MAX_RULE_USERS} users` });
+  const rules =
+    users.length === 0 && existing.percent === null
+      ? current.rules.filter((_, i) => i !== at)
+      : current.rules.map((r, i) => (i === at ? { ...r, users } : r));
+  return { ok: true, doc: { ...current, rules } };
 }
 
 /** A rule's paths are parsed and stored canonical; a bad one is refused naming the entry. */

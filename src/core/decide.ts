@@ -21,8 +21,12 @@ export interface RequestFacts {
   bypass: boolean;
   /** The request asks to switch protocols (Upgrade: websocket, h2c, ...). */
   upgrade: boolean;
-  /** A method named by X-HTTP-Method-Override, X-HTTP-Method or X-Method-Override; null when none. */
-  methodOverride: string | null;
+  /**
+   * Methods named by X-HTTP-Method-Override, X-HTTP-Method, X-Method-Override
+   * (every value of each) or a `_method` query parameter, upper case: frameworks
+   * honour them, so they count as much as the method (see methodOverrides()).
+   */
+  methodOverrides: string[];
   /** The visitor's verified user key; null when anonymous (or when no rule needs it). */
   user: string | null;
 }
@@ -48,7 +52,8 @@ export function decide(facts: RequestFacts, policy: Policy, now: number): Decisi
   if (facts.ip !== null && ipMatches(facts.ip, policy.ipRules)) return { action: "pass", reason: "allow-ip", announce: false };
 
   const hit = matchRule(facts, policy.rules);
-  if (hit) {
+  // A read-only rule never loosens a site in full maintenance: the stricter applies.
+  if (hit && !(hit.rule.mode === "read-only" && active && phase.mode === "maintenance")) {
     const rule = hit.rule;
     if (rule.mode === "maintenance") return { action: "maintenance", rule };
     if (!isRead(facts, policy)) return { action: "refuse-write", rule };
@@ -72,6 +77,26 @@ function passReason(phase: Phase): PassReason {
  */
 function isRead(facts: RequestFacts, policy: Policy): boolean {
   if (!READ_METHODS.has(facts.method.toUpperCase())) return false;
-  if (facts.methodOverride !== null && !READ_METHODS.has(facts.methodOverride.trim().toUpperCase())) return false;
+  if (facts.methodOverrides.some((m) => !READ_METHODS.has(m))) return false;
   return !facts.upgrade || policy.readOnlyUpgrades;
+}
+
+const OVERRIDE_HEADERS = ["x-http-method-override", "x-http-method", "x-method-override"];
+
+/**
+ * Every method a request names besides its own: each value of the override
+ * headers (comma lists split) and a `_method` query parameter (Laravel,
+ * Symfony, Express's method-override). A `_method` form field in a POST body
+ * cannot be seen without reading the body; a POST is a write already.
+ */
+export function methodOverrides(header: (name: string) => string | null, search: string): string[] {
+  const out: string[] = [];
+  for (const name of OVERRIDE_HEADERS) {
+    const value = header(name);
+    if (value) for (const m of value.split(",")) if (m.trim()) out.push(m.trim().toUpperCase());
+  }
+  if (search.includes("_method=")) {
+    for (const m of new URLSearchParams(search).getAll("_method")) if (m.trim()) out.push(m.trim().toUpperCase());
+  }
+  return out;
 }

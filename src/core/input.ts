@@ -146,6 +146,27 @@ export const RuleInputSchema = v.strictObject(
 );
 export type RuleInput = v.InferOutput<typeof RuleInputSchema>;
 
+const userKeys = v.pipe(
+  v.array(v.pipe(v.string("entries must be strings"), v.trim(), v.minLength(1, "entries must not be empty"), v.maxLength(256, "entries must be at most 256 characters")), "must be a list of user keys"),
+  v.maxLength(MAX_RULE_USERS, `must have at most ${MAX_RULE_USERS} users`),
+);
+
+/**
+ * Body of POST /rules/{id}/users: users in and out of a rule, applied to the
+ * rule as it stands when the coordinator writes (two admins adding users never
+ * lose each other's). `create` describes the rule if it does not exist yet.
+ */
+export const RuleUsersInputSchema = v.strictObject(
+  {
+    add: v.optional(userKeys, []),
+    remove: v.optional(userKeys, []),
+    create: v.optional(v.omit(RuleInputSchema, ["id", "scope", "users"])),
+    scope,
+  },
+  unknownField,
+);
+export type RuleUsersInput = v.InferOutput<typeof RuleUsersInputSchema>;
+
 /** Query of DELETE /rules/{id}. */
 export const RuleIdSchema = v.pipe(v.string(), v.regex(RULE_ID, "must be 1 to 63 lower-case letters, digits, - or _"));
 

@@ -9,6 +9,12 @@
 // Host bits: a CIDR whose base address has bits set beyond the mask
 // ("10.1.2.3/8") is refused, naming the range it probably meant. Silently
 // widening it would grant more than the admin wrote.
+//
+// Not hono/utils/ipaddr (what Hono's ip-restriction uses): it parses
+// addresses, but it neither refuses host bits with a suggestion nor refuses
+// leading zeros, and it keeps IPv4 and IPv6 apart, where an allowlist must
+// match ::ffff:10.1.2.3 against 10.0.0.0/8. The tests in test/unit/ip.test.ts
+// pin these choices.
 
 export interface IpRule {
   /** The entry as written (trimmed), for status output. */

@@ -130,7 +130,7 @@ function decodeSegment(segment: string): string | null {
  * (Allowlists do the opposite: only an already canonical path is let through.)
  */
 export function looseCanonical(pathname: string): string {
-  const decoded = pathname.includes("%") ? pathname.replace(/%([0-9a-f]{2})/gi, (_, hex: string) => String.fromCharCode(parseInt(hex, 16))) : pathname;
+  const decoded = decodeLeniently(pathname);
   const out: string[] = [];
   for (const raw of decoded.replace(/\\/g, "/").split("/")) {
     let segment = raw.split(";")[0]!.split("\0")[0]!;
@@ -141,4 +141,21 @@ export function looseCanonical(pathname: string): string {
     else out.push(segment);
   }
   return `/${out.join("/")}`;
+}
+
+/**
+ * Percent-escapes decoded until nothing changes (an app or proxy may decode
+ * twice: "%2573" is "%73" is "s"), "%uXXXX" included (IIS reads it), at most
+ * a few rounds. Invalid escapes stay as they are.
+ */
+function decodeLeniently(path: string): string {
+  let current = path;
+  for (let round = 0; round < 4 && current.includes("%"); round++) {
+    const next = current
+      .replace(/%u([0-9a-f]{4})/gi, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)))
+      .replace(/%([0-9a-f]{2})/gi, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+    if (next === current) break;
+    current = next;
+  }
+  return current;
 }

@@ -55,7 +55,8 @@ export function compileRule(rule: Rule): CompiledRule {
 
 export interface RuleFacts {
   method: string;
-  methodOverride: string | null;
+  /** Methods named by override headers or `_method` (upper case): a rule on a method matches them too. */
+  methodOverrides: string[];
   /** The raw pathname; it is read as leniently as any origin might read it. */
   path: string;
   /** The verified user key, or null for an anonymous visitor. */
@@ -64,12 +65,12 @@ export interface RuleFacts {
 
 /** The first rule that matches, or null. */
 export function matchRule(facts: RuleFacts, rules: CompiledRule[]): CompiledRule | null {
-  let path: string | undefined;
+  let paths: string[] | undefined;
   for (const rule of rules) {
-    if (rule.methods && !rule.methods.has(facts.method.toUpperCase()) && !(facts.methodOverride && rule.methods.has(facts.methodOverride.trim().toUpperCase()))) continue;
+    if (rule.methods && !methodMatches(rule.methods, facts)) continue;
     if (rule.patterns.length) {
-      path ??= looseCanonical(facts.path);
-      if (!rule.patterns.some((p) => path === p.path || (p.prefix && (p.path === "" || path!.startsWith(`${p.path}/`))))) continue;
+      paths ??= spellings(facts.path);
+      if (!rule.patterns.some((p) => paths!.some((path) => path === p.path || (p.prefix && (p.path === "" || path.startsWith(`${p.path}/`)))))) continue;
     }
     if (rule.forUsers) {
       if (facts.user === null) continue;
@@ -78,6 +79,24 @@ export function matchRule(facts: RuleFacts, rules: CompiledRule[]): CompiledRule
     return rule;
   }
   return null;
+}
+
+/** A method rule covers the method, any override naming it, and HEAD under GET (frameworks route HEAD to GET). */
+function methodMatches(methods: Set<string>, facts: RuleFacts): boolean {
+  const method = facts.method.toUpperCase();
+  if (methods.has(method) || (method === "HEAD" && methods.has("GET"))) return true;
+  return facts.methodOverrides.some((m) => methods.has(m));
+}
+
+/**
+ * What an origin might route the path to: its loose canonical form, and the
+ * same without the last segment's extension (Rails' "(.:format)" serves
+ * /search.json from the /search action, older Spring did the like).
+ */
+function spellings(raw: string): string[] {
+  const path = looseCanonical(raw);
+  const bare = path.replace(/\.[^/.]*$/, "");
+  return bare !== path && bare !== "" && !bare.endsWith("/") ? [path, bare] : [path];
 }
 
 /**

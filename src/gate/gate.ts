@@ -2,7 +2,7 @@
 // to the origin or answer with a page. The hot path (site off) is a Map
 // lookup, one comparison and the origin fetch: no cookie parsing, no HMAC, no
 // body copy. Built once per isolate; each request brings its RequestContext.
-import { decide, type Decision, type RequestFacts } from "../core/decide";
+import { decide, methodOverrides, type Decision, type RequestFacts } from "../core/decide";
 import type { Policy } from "../core/policy";
 import type { Rule } from "../core/rules";
 import type { UserKeys } from "../identity/user-key";
@@ -56,7 +56,7 @@ export class Gate {
       ip: headers.get("cf-connecting-ip"),
       bypass: false,
       upgrade: headers.has("upgrade"),
-      methodOverride: headers.get("x-http-method-override") ?? headers.get("x-http-method") ?? headers.get("x-method-override"),
+      methodOverrides: methodOverrides((name) => headers.get(name), rc.url.search),
       // Only a rule for some users needs to know who this is (a Map lookup once a token is verified).
       user: policy.needsUser && this.parts.users ? await this.parts.users.userOf(request, rc.now) : null,
     };

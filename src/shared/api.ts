@@ -10,6 +10,15 @@ import type { Rule } from "../core/rules";
 
 export type { ActiveMode, Message, Mode, PolicySource, Rule, StateDoc, Transition };
 
+/** Body of POST /rules/{id}/users. */
+export interface RuleUsersBody {
+  add?: string[];
+  remove?: string[];
+  /** The rule to create, if it does not exist yet, with `add` as its users. */
+  create?: Omit<RuleBody, "id" | "users" | "scope">;
+  scope?: string;
+}
+
 /** Body of POST /rules. */
 export interface RuleBody {
   id: string;

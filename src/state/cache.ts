@@ -46,8 +46,13 @@ interface Held {
 
 interface Compiled {
   policy: Policy;
-  /** The stored texts it was compiled from: the same texts keep the same object, so pages rendered for it stay cached. */
-  raw: string;
+  /**
+   * What it was compiled from. The same objects: a hit, two comparisons. New
+   * objects with the same stored text (a refresh that changed nothing for this
+   * site) keep the same policy, so pages rendered for it stay cached.
+   */
+  own: DocRead | undefined;
+  star: DocRead;
   usedAt: number;
 }
 
@@ -66,6 +71,8 @@ export class StateCache {
   private failedAt = 0;
   private refreshingSince = 0;
   private failed: Policy | undefined;
+  /** A site with a document of its own that this isolate served: its hostname keys the location copy. */
+  private anchor: string | null = null;
 
   constructor(
     private readonly source: SnapshotSource,
@@ -126,8 +133,9 @@ export class StateCache {
 
   private async refresh(site: string, now: number): Promise<void> {
     try {
-      const fetched = await this.source.fetch(site, this.version, now);
+      const fetched = await this.source.fetch(this.cacheHost(site), this.version, now);
       this.take(fetched.wire, fetched.from, now);
+      if (this.anchor === null && this.held?.docs.has(site)) this.anchor = site;
       if (this.fault) logEvent("info", "state.recovered", { from: fetched.from });
       this.fault = null;
       this.failedAt = 0;
@@ -141,10 +149,26 @@ export class StateCache {
     }
   }
 
+  /**
+   * The hostname whose location copy a refresh reads. Cloudflare keys a zone's
+   * cache by hostname, so a visitor-chosen one (a random subdomain under a
+   * wildcard route) would miss every time and cost a coordinator read: such a
+   * site uses a known site's copy instead.
+   */
+  private cacheHost(site: string): string {
+    if (this.held?.docs.has(site)) return (this.anchor = site);
+    return this.anchor ?? site;
+  }
+
   /** Takes a copy unless it is older than the one held: an isolate never goes back. */
   private take(wire: SnapshotWire, from: Held["from"], now: number): void {
     const prev = this.held;
-    if (prev && wire.version < prev.version) return;
+    if (prev && wire.version < prev.version) {
+      // An older copy (a location's that lags, or a coordinator whose numbering
+      // went back): keep the newer one, and do not ask again on every request.
+      prev.fetchedAt = now;
+      return;
+    }
     if (prev && wire.version === prev.version && from !== "write") {
       prev.fetchedAt = now;
       prev.from = from;
@@ -160,8 +184,11 @@ export class StateCache {
       }
       const last = prev?.docs.get(scope);
       docs.set(scope, last?.ok ? last : read);
-      docFaults.set(scope, { reason: `site:${scope} ${read.reason}`, since: prev?.docFaults.get(scope)?.since ?? new Date(now).toISOString() });
-      logEvent("error", "state.fault", { site: scope, reason: read.reason, using: last?.ok ? "last good state" : `FAIL_MODE=${this.settings.failMode}` });
+      const known = prev?.docFaults.get(scope);
+      const reason = `site:${scope} ${read.reason}`;
+      docFaults.set(scope, { reason, since: known?.since ?? new Date(now).toISOString() });
+      // Once per fault, not on every refresh while it lasts.
+      if (known?.reason !== reason) logEvent("error", "state.fault", { site: scope, reason: read.reason, using: last?.ok ? "last good state" : `FAIL_MODE=${this.settings.failMode}` });
     }
     this.held = { version: next.version, servedAt: next.servedAt, fetchedAt: now, from, docs, docFaults };
   }
@@ -172,16 +199,17 @@ export class StateCache {
     const own = held.docs.get(site);
     const key = own === undefined ? FOLLOWS_STAR : site;
     const star = held.docs.get("*") ?? NOTHING;
-    const raw = `${own?.raw ?? ""}\u0000${star.raw ?? ""}`;
     const hit = this.policies.get(key);
-    if (hit && hit.raw === raw) {
+    if (hit && ((hit.own === own && hit.star === star) || (hit.own?.raw === own?.raw && hit.star.raw === star.raw))) {
+      hit.own = own;
+      hit.star = star;
       hit.usedAt = now;
       return hit.policy;
     }
     const ownRead = own ?? NOTHING;
     const policy = ownRead.ok && star.ok ? compilePolicy(ownRead.doc, star.doc, this.settings) : this.failPolicy(now);
     if (!hit && this.policies.size >= this.maxPolicies) this.evictLeastRecentlyUsed();
-    this.policies.set(key, { policy, raw, usedAt: now });
+    this.policies.set(key, { policy, own, star, usedAt: now });
     return policy;
   }
 

@@ -10,10 +10,11 @@ import { DurableObject } from "cloudflare:workers";
 import { auditEntry, type Actor, type AuditEntry } from "../core/audit";
 import { applyAction, transition, type Action, type Problem, type Transition } from "../core/changes";
 import { readStored, type DocRead, type StateDoc } from "../core/doc";
+import { parseIsoTime } from "../core/time";
 import { resolveSite } from "../core/policy";
 import { logEvent } from "../log";
 import { docKey, DOC_PREFIX, LEGACY_LOG_PREFIX, SNAPSHOT_KEY, scopeOfDocKey } from "./keys";
-import type { SnapshotWire } from "./snapshot";
+import { parseSnapshotWire, type SnapshotWire } from "./snapshot";
 
 /** The coordinator's name: one per deployment. */
 export const COORDINATOR_NAME = "pitstop";
@@ -109,7 +110,9 @@ export class StateCoordinator extends DurableObject<{ MAINTENANCE: KVNamespace }
       const before = scope === "*" ? (stored.ok ? stored.doc : null) : resolveSite(stored.ok ? stored.doc : null, starDoc).governing;
       const governing = scope === "*" ? doc : (resolveSite(doc, starDoc).governing ?? doc);
       const kind = transition(before, governing, now);
-      const detail = { transition: kind, changed: changedFields(stored.ok ? stored.doc : null, doc), ...(stored.ok ? {} : { repaired: stored.reason, bypassRevoked: true }) };
+      // A user going in or out of a rule records who, not the whole rule again.
+      const changed = action.kind === "rule.users" ? { rule: action.id, addedUsers: action.add, removedUsers: action.remove } : changedFields(stored.ok ? stored.doc : null, doc);
+      const detail = { transition: kind, changed, ...(stored.ok ? {} : { repaired: stored.reason, bypassRevoked: true }) };
       this.appendAudit(auditEntry({ action: action.kind, scope, mode: doc.mode, message: doc.message, detail }, actor, now), version);
       return { ok: true, version, at: now, transition: kind, doc, governing, snapshot: this.currentSnapshot() };
     });
@@ -222,19 +225,29 @@ export class StateCoordinator extends DurableObject<{ MAINTENANCE: KVNamespace }
         const raw = await kv.get(key.name, "text");
         if (raw !== null) docs.push({ scope: scopeOfDocKey(key.name), raw });
       }
-      const logs: Array<{ entry: AuditEntry }> = [];
+      // Numbering goes on from the newest version any copy has seen, so no
+      // isolate or location holding a newer copy ever ignores a new write.
+      const copy = parseSnapshotWire((await kv.get(SNAPSHOT_KEY, "text")) ?? "null");
+      const newest = Math.max(copy?.version ?? 0, ...docs.map(({ raw }) => { const read = readStored(raw); return read.ok ? (read.doc?.version ?? 0) : 0; }));
+      const logs: AuditEntry[] = [];
+      let skipped = 0;
       for await (const key of listKeys<AuditEntry>(kv, LEGACY_LOG_PREFIX)) {
         const entry = key.metadata ?? (await kv.get<AuditEntry>(key.name, "json"));
-        if (entry && typeof entry.scope === "string" && typeof entry.at === "string") logs.push({ entry });
+        // One bad entry must not stop the adoption (and with it every write).
+        if (entry && typeof entry.scope === "string" && typeof entry.at === "string" && parseIsoTime(entry.at) !== null) logs.push(entry);
+        else skipped++;
       }
       this.ctx.storage.transactionSync(() => {
         // Keys list in ascending order, and legacy log keys carry an inverted time: oldest last.
-        for (const { entry } of logs.reverse()) this.appendAudit(entry, 0);
-        for (const { scope, raw } of docs) this.sql.exec("INSERT OR IGNORE INTO docs (scope, doc, version) VALUES (?, ?, 0)", scope, raw);
+        for (const entry of logs.reverse()) this.appendAudit(entry, 0);
+        for (const { scope, raw } of docs) this.sql.exec("INSERT OR IGNORE INTO docs (scope, doc, version) VALUES (?, ?, ?)", scope, raw, 0);
+        if (newest > this.version()) this.setMeta("version", String(newest));
         this.setMeta("adopted", String(Date.now()));
       });
       this.adopted = true;
-      if (docs.length || logs.length) logEvent("info", "state.recovered", { reason: "adopted KV state", documents: docs.length, auditEntries: logs.length });
+      if (docs.length || logs.length || skipped) {
+        logEvent("info", "state.recovered", { reason: "adopted KV state", documents: docs.length, auditEntries: logs.length, skippedEntries: skipped, version: newest });
+      }
     });
   }
 

@@ -6,7 +6,7 @@ import { messageLine, type Message } from "../core/message";
 import { logEvent } from "../log";
 import { recordDelivery } from "../state/webhook-state";
 
-export type EventType = "maintenance.scheduled" | "maintenance.started" | "maintenance.ended" | "maintenance.cancelled";
+export type EventType = "maintenance.scheduled" | "maintenance.started" | "maintenance.ended" | "maintenance.cancelled" | "maintenance.rules";
 
 export interface PitstopEvent {
   id: string;
@@ -18,6 +18,8 @@ export interface PitstopEvent {
   message: Message | null;
   window: { startsAt: string | null; endsAt: string | null; announceFrom: string | null; autoEnd: boolean };
   actor: string;
+  /** The scope's rules now (maintenance.rules only); who a rule is for is counted, never listed. */
+  rules?: Array<{ id: string; paths: string[]; methods: string[]; mode: string; message: Message | null; users: number; percent: number | null }>;
   /** Slack-compatible summary, so a chat webhook URL works as is. */
   text: string;
 }
@@ -30,7 +32,11 @@ export interface WebhookSettings {
   kv: KVNamespace;
 }
 
-export function buildEvent(type: EventType, site: string, doc: StateDoc, actor: string, now: number): PitstopEvent {
+export function buildEvent(type: EventType, site: string, doc: StateDoc, actor: string, now: number, scopeDoc: StateDoc = doc): PitstopEvent {
+  const rules =
+    type === "maintenance.rules"
+      ? scopeDoc.rules.map((r) => ({ id: r.id, paths: r.paths, methods: r.methods, mode: r.mode, message: r.message, users: r.users.length, percent: r.percent }))
+      : undefined;
   return {
     id: crypto.randomUUID(),
     type,
@@ -40,8 +46,15 @@ export function buildEvent(type: EventType, site: string, doc: StateDoc, actor: 
     message: doc.message,
     window: { startsAt: doc.startsAt, endsAt: doc.endsAt, announceFrom: doc.announceFrom, autoEnd: doc.autoEnd },
     actor,
-    text: summary(type, site, doc),
+    ...(rules ? { rules } : {}),
+    text: rules ? rulesSummary(site, rules) : summary(type, site, doc),
   };
+}
+
+function rulesSummary(site: string, rules: NonNullable<PitstopEvent["rules"]>): string {
+  if (rules.length === 0) return `🧩 ${site}: no maintenance rules`;
+  const each = rules.map((r) => `${r.id} (${r.mode}${r.paths.length ? ` ${r.paths.join(" ")}` : ""}${r.users || r.percent !== null ? ", some users" : ""})`);
+  return `🧩 ${site}: maintenance rules now ${each.join("; ")}`;
 }
 
 /** Retry delays after the first attempt: 1 s, then 3 s (all within waitUntil's budget). */
@@ -110,5 +123,7 @@ function summary(type: EventType, site: string, doc: StateDoc): string {
       return `✅ ${site} is back up`;
     case "maintenance.cancelled":
       return `↩️ ${site}: scheduled maintenance cancelled`;
+    case "maintenance.rules":
+      return `🧩 ${site}: maintenance rules changed`;
   }
 }

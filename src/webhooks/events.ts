@@ -16,9 +16,13 @@ import { buildEvent, deliver, type EventType, type WebhookSettings } from "./del
 /** An admin change, as webhooks need it. */
 export interface ChangeEvent {
   scope: string;
+  /** The admin action (core/changes.ts): a rule change fires maintenance.rules. */
+  action: string;
   transition: Transition;
   /** The document the scope is now governed by. */
   after: StateDoc;
+  /** The scope's own document after the change (its rules). */
+  doc: StateDoc;
   actor: string;
   now: number;
 }
@@ -78,8 +82,8 @@ export class Webhooks {
   private async announce(event: ChangeEvent): Promise<void> {
     const { kv } = this.settings;
     await writeMarker(kv, event.scope, { updatedAt: event.after.updatedAt, active: phaseAt(event.after, event.now).kind === "active" });
-    const type = EVENT_OF[event.transition];
-    if (type) await deliver(this.settings, buildEvent(type, event.scope, event.after, event.actor, event.now));
+    const type = EVENT_OF[event.transition] ?? (event.action.startsWith("rule.") ? "maintenance.rules" : undefined);
+    if (type) await deliver(this.settings, buildEvent(type, event.scope, event.after, event.actor, event.now, event.doc));
   }
 
   private async sweepOne(scope: string, doc: StateDoc, now: number): Promise<EventType | null> {

@@ -1,77 +1,13 @@
 // The pitstop CLI (status, on/off/read-only, log, schedule, reset, bypass, guard, errors) — cli harness, the real bin/pitstop.mjs against the worker under wrangler dev and a real origin.
 // What a sysadmin types (the CLI built as npm install builds it), checked against what a visitor then sees.
-// PITSTOP_TEST_NODE picks the Node that runs the CLI (default: this one), to
-// check the CLI on another Node version.
-import { execFileSync, spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startOrigin, type Origin } from "../support/origin.ts";
-import { freePort, startPitstop, type Pitstop } from "../support/pitstop.ts";
+import { describe, expect, it } from "vitest";
+import { freePort } from "../support/pitstop.ts";
+import { BIN, effective, NODE, nodeScript, pitstop, pitstopCli, ROOT, scratch, start, useCliStack, visitor } from "./helpers.ts";
 
-const ROOT = new URL("../..", import.meta.url).pathname;
-const BIN = join(ROOT, "bin", "pitstop.mjs");
-const NODE = process.env.PITSTOP_TEST_NODE || process.execPath;
-
-let origin: Origin;
-let pitstop: Pitstop;
-let scratch: string;
-
-beforeAll(async () => {
-  execFileSync(process.execPath, [join(ROOT, "scripts", "build-cli.mjs")], { cwd: ROOT, stdio: "inherit" });
-  scratch = mkdtempSync(join(tmpdir(), "pitstop-cli-"));
-  origin = await startOrigin();
-  // A short bound (1 s + 1 s + 1 s), so guard's wait for every location stays short.
-  pitstop = await startPitstop({ originUrl: origin.url, vars: { CACHE_SECONDS: "1", EDGE_CACHE_SECONDS: "1" } });
-});
-afterAll(async () => {
-  await pitstop?.stop();
-  await origin?.close();
-  if (scratch) rmSync(scratch, { recursive: true, force: true });
-});
-
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-interface Running {
-  child: ChildProcess;
-  done: Promise<Result>;
-  stdout(): string;
-}
-
-function start(args: string[], env: Record<string, string> = {}): Running {
-  const child = spawn(NODE, [BIN, ...args], {
-    cwd: ROOT,
-    env: { ...process.env, PITSTOP_URL: pitstop.url, PITSTOP_TOKEN: pitstop.token, NO_COLOR: "1", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let stdout = "";
-  let stderr = "";
-  child.stdout!.on("data", (d) => (stdout += d));
-  child.stderr!.on("data", (d) => (stderr += d));
-  const done = new Promise<Result>((resolve) => child.once("close", (code) => resolve({ code, stdout, stderr })));
-  return { child, done, stdout: () => stdout };
-}
-
-const pitstopCli = (args: string[], env: Record<string, string> = {}) => start(args, env).done;
-
-/** A Node one-liner as a guarded command: [node, -e, script, ...args]. */
-const nodeScript = (script: string, ...args: string[]) => [NODE, "-e", script, ...args];
-
-async function effective(scope?: string) {
-  const r = await pitstopCli(["status", "--json", ...(scope ? ["--scope", scope] : [])]);
-  expect(r.code, r.stderr).toBe(0);
-  return (JSON.parse(r.stdout) as { effective: { mode: string; phase: string; message: string | null } }).effective;
-}
-
-async function visitor(path: string, init: RequestInit = {}) {
-  const res = await fetch(`${pitstop.url}${path}`, { redirect: "manual", ...init });
-  return { status: res.status, headers: res.headers, body: await res.text() };
-}
+useCliStack();
 
 async function switchOff(scope?: string) {
   const r = await pitstopCli(["off", ...(scope ? ["--scope", scope] : [])]);

@@ -1,6 +1,7 @@
 // The CLI's times and durations (parseTime, parseDuration, formatting) — cli harness, pure functions in Node.
 // A fixed "now" and a fixed zone (Europe/Paris: +02:00 in summer, +01:00 in
 // winter) so results do not depend on the machine running the tests.
+import { parseIsoTime } from "../../src/core/time";
 import { afterAll, describe, expect, it } from "vitest";
 import { formatDuration, formatElapsed, formatRelative, formatTime, parseDuration, parseTime, TimeError } from "../../src/cli/time.ts";
 
@@ -85,10 +86,32 @@ describe("parseTime", () => {
     ["2026-05-01T22:00Z", "2026-05-01T22:00:00.000Z"],
     ["2026-05-01t22:00:00.250z", "2026-05-01T22:00:00.250Z"],
     ["2026-05-01T22:00:00+05:30", "2026-05-01T16:30:00.000Z"],
-    ["2026-05-01T22:00:00-0400", "2026-05-02T02:00:00.000Z"],
-    ["2026-05-01T22:00+02", "2026-05-01T20:00:00.000Z"],
+    ["2026-05-01T22:00:00-04:00", "2026-05-02T02:00:00.000Z"],
+    ["2026-05-01T22:00+02:00", "2026-05-01T20:00:00.000Z"],
   ])("reads ISO 8601 with a zone: %j", (input, iso) => {
     expect(at(input)).toBe(iso);
+  });
+
+  // The worker refuses these (a zone must be Z or ±HH:MM, with nothing before it): so does the CLI.
+  it.each(["2027-01-01T00:00:00+01", "2027-01-01T00:00:00 -0500", "2027-01-01T00:00:00.5+01", "2026-05-01T22:00:00-0400", "2026-05-01 22:00Z"])(
+    "refuses %j, as the worker would, saying how to write it",
+    (input) => {
+      expect(() => parseTime(input, { now })).toThrow(/the worker can read exactly: write it like 2026-05-01T22:00:00Z/);
+    },
+  );
+
+  it("agrees with the worker's reader on every time with a zone", () => {
+    const samples = ["2026-05-01T22:00:00Z", "2026-05-01T22:00Z", "2026-05-01T22:00:00.123456789+05:30", "2026-12-31T23:59:59-12:00", "2024-02-29T12:00Z", "2025-02-29T12:00Z", "2026-05-01T22:00:00+01"];
+    for (const input of samples) {
+      const worker = parseIsoTime(input);
+      let cli: number | null;
+      try {
+        cli = parseTime(input, { now }).getTime();
+      } catch {
+        cli = null;
+      }
+      expect(cli, input).toBe(worker);
+    }
   });
 
   it.each([

@@ -83,6 +83,14 @@ describe("bad input changes nothing", () => {
     ["a message that is too long", { message: "x".repeat(1001) }, "message"],
     ["a bad scope", { scope: "not a host!" }, "scope"],
     ["autoEnd without endsAt", { autoEnd: true }, "autoEnd"],
+    // Times that look valid but cannot be read exactly: refused, never a 500, never moved.
+    ["a zone of hours only", { startsAt: "2027-01-01T00:00:00+01" }, "startsAt"],
+    ["a space before the zone", { startsAt: "2027-01-01T00:00:00 -0500" }, "startsAt"],
+    ["a fraction and a zone of hours", { endsAt: "2027-01-01T00:00:00.5+01" }, "endsAt"],
+    ["30 February", { startsAt: "2027-02-30T22:00:00Z" }, "startsAt"],
+    ["hour 24", { endsAt: "2027-01-01T24:00:00Z" }, "endsAt"],
+    ["a date without a time", { announceFrom: "2027-01-01" }, "announceFrom"],
+    ["a year Date reads as 1950", { startsAt: "0050-01-01T00:00:00Z" }, "startsAt"],
   ];
   for (const [name, body, field] of cases) {
     it(`answers 400 naming the field for ${name}`, async () => {

@@ -141,4 +141,14 @@ describe("the coordinator unreachable for a write", () => {
     expect(((await res.json()) as { error: string }).error).toBe("storage_error");
     expect(await storedDoc(site)).toBeNull();
   });
+
+  it("answers 503 storage_error for the audit log too, never 500", async () => {
+    const broken = {
+      idFromName: (name: string) => env.STATE_COORDINATOR.idFromName(name),
+      get: () => ({ log: () => Promise.reject(new Error("network connection lost")) }),
+    } as unknown as typeof env.STATE_COORDINATOR;
+    const res = await admin(freshSite(), "/log", {}, { ...env, STATE_COORDINATOR: broken } as never);
+    expect(res.status).toBe(503);
+    expect(((await res.json()) as { error: string }).error).toBe("storage_error");
+  });
 });

@@ -72,3 +72,22 @@ describe("following * again", () => {
     }
   });
 });
+
+describe("the site key", () => {
+  it.each(["shop-{n}.test.", "SHOP-{n}.TEST", "Shop-{n}.Test."])("is the same site however the Host is written (%s)", async (spelling) => {
+    const n = crypto.randomUUID().slice(0, 8);
+    const site = `shop-${n}.test`;
+    await putDoc(site, { mode: "read-only" });
+    const host = spelling.replace("{n}", n);
+    expect((await send(`https://${host}/cart`, { method: "POST", body: "x" })).status).toBe(503);
+    expect((await send(`https://${host}:443/cart`, { method: "POST", body: "x" })).status).toBe(503);
+    await putDoc(site, { mode: "maintenance" });
+    expect((await send(`https://${host}/html`)).status).toBe(503);
+  });
+
+  it("takes a scope with a trailing dot as the same site", async () => {
+    const site = freshSite();
+    expect((await admin(site, "/on", { body: { scope: `${site}.` } })).status).toBe(200);
+    expect((await send(`https://${site}/html`)).status).toBe(503);
+  });
+});

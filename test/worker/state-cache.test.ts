@@ -5,7 +5,7 @@
 import { describe, expect, it } from "vitest";
 import type { Bindings } from "../../src/config";
 import { pitstopFor } from "../../src/index";
-import { admin, cacheOf, coordinator, freshSite, putDoc, putRaw, send, testEnv } from "./helpers";
+import { admin, cacheOf, coordinator, doc, freshSite, putDoc, putRaw, send, testEnv } from "./helpers";
 import { watchedCoordinator, watchedKv } from "./stores";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -70,6 +70,19 @@ describe("reads stay off the hot path", () => {
     const results = await Promise.all(Array.from({ length: 40 }, () => s.get(site)));
     expect(results.every((r) => r.status === 200)).toBe(true);
     expect(s.coordinator.calls.snapshot ?? 0).toBeLessThanOrEqual(2);
+  });
+
+  it("keeps asking this location's copy, not the coordinator, while visitors send random hostnames", async () => {
+    const site = freshSite();
+    await putDoc(site, { mode: "off" });
+    const s = isolate({ CACHE_SECONDS: "0.2" });
+    await s.get(site); // a known site: its hostname keys the location's copy
+    const before = s.coordinator.calls.snapshot ?? 0;
+    for (let i = 0; i < 20; i++) {
+      await s.get(`${crypto.randomUUID()}.example`);
+      await sleep(60);
+    }
+    expect((s.coordinator.calls.snapshot ?? 0) - before).toBeLessThanOrEqual(1);
   });
 
   it("asks the coordinator about once per location, not once per isolate", async () => {
@@ -227,5 +240,57 @@ describe("an isolate never goes back", () => {
     expect((await send(`https://${site}/`)).status).toBe(503);
     expect(cache.version).toBe(newer.version);
     expect(pitstopFor(testEnv()).cache).toBe(cache);
+  });
+});
+
+describe("a stored document whose times do not parse", () => {
+  const bad = (fields: Record<string, unknown>) => (version: number) => JSON.stringify({ ...doc({ mode: "maintenance" }), version, ...fields });
+
+  it.each([
+    ["announceFrom", { announceFrom: "not a time", startsAt: new Date(Date.now() + 3_600_000).toISOString() }],
+    ["startsAt", { startsAt: "soon" }],
+    ["endsAt", { endsAt: "2027-02-30T10:00:00Z" }],
+  ])("is a fault like any corrupt one (%s): status.json and GET /status answer, and visitors never see NaN", async (field, fields) => {
+    const site = freshSite();
+    await putRaw(site, bad(fields));
+    const pub = await send(`https://${site}/__maint/status.json`);
+    expect(pub.status).toBe(200);
+    const status = await admin(site, "/status");
+    expect(status.status).toBe(200);
+    const body = (await status.json()) as { faults: Array<{ key: string; store: string; reason: string }> };
+    expect(body.faults).toContainEqual({ key: `site:${site}`, store: "coordinator", reason: expect.stringContaining(field) });
+    const page = await (await send(`https://${site}/html`)).text();
+    expect(page).not.toMatch(/NaN|undefined/);
+  });
+
+  it("keeps the last good state when a good document turns into one", async () => {
+    const site = freshSite();
+    await putDoc(site, { mode: "maintenance", message: "good" });
+    expect((await send(`https://${site}/html`)).status).toBe(503);
+    await putRaw(site, bad({ startsAt: "soon", message: "bad" }));
+    const page = await send(`https://${site}/html`);
+    expect(page.status).toBe(503);
+    expect(await page.text()).toContain("good");
+  });
+});
+
+describe("compiled policies", () => {
+  it("evicts the least recently used site, not the oldest inserted", async () => {
+    const { StateCache } = await import("../../src/state/cache");
+    const { parseConfig } = await import("../../src/config");
+    const docs: Record<string, string> = {};
+    for (const site of ["a.test", "b.test", "c.test"]) docs[site] = JSON.stringify(doc({ mode: "maintenance" }));
+    let reads = 0;
+    const source = { fetch: async () => (reads++, { wire: { version: 1, servedAt: Date.now(), docs }, from: "coordinator" as const, faults: [] }) };
+    const cache = new StateCache(source as never, parseConfig({} as never), 2);
+    const ctx = { waitUntil: () => {} };
+    const t = Date.now();
+    const a1 = await cache.policy("a.test", t, ctx);
+    const b1 = await cache.policy("b.test", t + 1, ctx);
+    expect(await cache.policy("a.test", t + 2, ctx)).toBe(a1); // a is now the most recently used
+    await cache.policy("c.test", t + 3, ctx); // evicts b, the least recently used
+    expect(await cache.policy("a.test", t + 4, ctx)).toBe(a1);
+    expect(await cache.policy("b.test", t + 5, ctx)).not.toBe(b1); // compiled again
+    expect(reads).toBe(1); // evicting a compiled policy costs no storage read
   });
 });

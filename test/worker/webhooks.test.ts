@@ -35,6 +35,23 @@ async function runCron(e: ReturnType<typeof testEnv>, at: number): Promise<void>
 }
 
 describe("webhooks", () => {
+  it("tells of rule changes, counting who a rule is for and never naming them", async () => {
+    const path = `/hooks/${freshSite()}`;
+    const e = hookEnv(path);
+    const site = freshSite();
+    await admin(site, "/rules", { body: { id: "migrate", users: ["alice@example.com", "cust-42"], message: "Moving your data" } }, e);
+    await admin(site, "/rules/migrate", { method: "DELETE" }, e);
+    const got = await deliveries(path);
+    const events = got.map((d) => JSON.parse(d.body) as { type: string; rules: unknown[]; text: string });
+    expect(events.map((ev) => ev.type)).toEqual(["maintenance.rules", "maintenance.rules"]);
+    expect(events[0]!.rules).toEqual([{ id: "migrate", paths: [], methods: [], mode: "maintenance", message: "Moving your data", users: 2, percent: null }]);
+    expect(events[1]!.rules).toEqual([]);
+    for (const d of got) {
+      expect(d.body).not.toContain("alice@example.com");
+      expect(d.body).not.toContain("cust-42");
+    }
+  });
+
   it("sends a signed, Slack-compatible event for each change", async () => {
     const path = `/hooks/${freshSite()}`;
     const e = hookEnv(path);

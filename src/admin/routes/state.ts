@@ -5,7 +5,7 @@ import type { AuditEntry } from "../../core/audit";
 import type { LogPage } from "../../shared/api";
 import { AllowInputSchema, LogQuerySchema, OnInputSchema, ScopeOnlySchema, StatusQuerySchema } from "../../core/input";
 import type { AdminEnv, AdminParts } from "../context";
-import { invalidField } from "../errors";
+import { AdminError, errorBody, invalidField } from "../errors";
 import { actorOf, runChange } from "../pipeline";
 import { adminStatus } from "../views";
 import { jsonBody, queryInput } from "../validate";
@@ -50,7 +50,12 @@ export function stateRoutes(app: Hono<AdminEnv>, parts: AdminParts): void {
 
   app.get("/log", queryInput(LogQuerySchema), async (c) => {
     const { scope, limit, cursor } = c.req.valid("query");
-    const page = await parts.source.coordinator().log(scope, limit, cursor);
+    const page = await parts.source
+      .coordinator()
+      .log(scope, limit, cursor)
+      .catch(() => {
+        throw new AdminError(503, errorBody("storage_error", "Could not read the audit log: the state coordinator did not answer. Try again."));
+      });
     const log: LogPage = { ok: true, scope, entries: page.entries.map((text) => JSON.parse(text) as AuditEntry), cursor: page.cursor };
     return c.json(log);
   });
