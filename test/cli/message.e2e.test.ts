@@ -87,6 +87,17 @@ describe("--message per language", () => {
     expect(r.stdout).toBe("detail: Wartung läuft\n");
   });
 
+  it("rule add: a rule's message per language, shown by rule list", async () => {
+    const add = await cli(["rule", "add", "search", "--path", "/search/*", "--message", "en=Search is being rebuilt", "--message", "pt=A pesquisa está a ser refeita"]);
+    expect(add.code, add.stderr).toBe(0);
+    expect(add.stdout).toMatch(/Message\s+en: "Search is being rebuilt", pt: "A pesquisa está a ser refeita"/);
+    const res = await fetch(`${pitstop.url}/search/shoes`, { headers: { accept: "application/json", "accept-language": "pt-PT" } });
+    expect(res.status).toBe(503);
+    expect(await res.json()).toMatchObject({ rule: "search", detail: "A pesquisa está a ser refeita" });
+    const remove = await cli(["rule", "remove", "search"]);
+    expect(remove.code, remove.stderr).toBe(0);
+  });
+
   it("refuses a plain message mixed with per-language ones before sending anything", async () => {
     const r = await cli(["on", "--message", "Back soon", "--message", "fr=Bientôt"]);
     expect(r.code).toBe(1);
