@@ -65,10 +65,6 @@ export function when(iso: string | null | undefined, now: Date): string | null {
   return `${formatTime(date)}, ${formatRelative(date, now)}`;
 }
 
-export function quoted(text: string | null | undefined): string | null {
-  return text ? JSON.stringify(text) : null;
-}
-
 /** "maintenance (active)", "read-only (scheduled)", "off". */
 export function modeLabel(s: Pick<PublicStatus, "mode" | "phase">, doc?: StateDoc | null): string {
   if (s.phase === "scheduled") return `${doc?.mode ?? "maintenance"}, scheduled`;
