@@ -90,8 +90,16 @@ export function statusRows(status: AdminStatus, now: Date): Array<[string, strin
     ["Source", source],
     ["Allowed IPs", status.allow.ips.length ? status.allow.ips.join(", ") : "none"],
     ["Allowed paths", status.allow.paths.length ? status.allow.paths.join(", ") : "none"],
+    ["Email me", notifyLine(status.notify)],
     ...status.faults.map((f): [string, string] => ["Fault", `${f.key}: ${f.reason} (fix it by switching on or off again)`]),
   ];
+}
+
+/** "Email me when we're back": counts only (an older worker sends no such section). */
+function notifyLine(n: AdminStatus["notify"] | undefined): string | null {
+  if (!n || !n.enabled) return null;
+  if (n.fault) return `the subscriber store did not answer: ${n.fault}`;
+  return `${n.subscribed ?? 0} waiting, ${n.pending ?? 0} being sent, ${n.sent ?? 0} sent, ${n.failed ?? 0} failed (from ${n.from})`;
 }
 
 /** The audit log as a table, newest first, times in local time. */
