@@ -8,6 +8,9 @@ const WORKER_PORT = Number(process.env.PORT ?? 8787);
 // Local only. A real deployment sets its own with `wrangler secret put`.
 const DEV_TOKEN = "dev-token-change-me";
 const DEV_BYPASS_SECRET = "dev-bypass-secret-change-me-0123456789";
+// "Email me when we're back" on: wrangler dev simulates the send_email binding
+// (nothing is sent) and writes each email under .wrangler/tmp/email/.
+const DEV_NOTIFY_FROM = "maintenance@example.org";
 
 const origin = await startDemoOrigin(ORIGIN_PORT);
 const wrangler = spawn(
@@ -21,6 +24,7 @@ const wrangler = spawn(
     "--var", `ORIGIN_URL:${origin.url}`,
     "--var", `ADMIN_TOKEN:${DEV_TOKEN}`,
     "--var", `BYPASS_SECRET:${DEV_BYPASS_SECRET}`,
+    "--var", `NOTIFY_FROM:${DEV_NOTIFY_FROM}`,
   ],
   {
     stdio: "inherit",
@@ -37,8 +41,10 @@ console.log(`
   Try:
     export PITSTOP_URL=${site} PITSTOP_TOKEN=${DEV_TOKEN}
     curl -X POST -H "Authorization: Bearer $PITSTOP_TOKEN" $PITSTOP_URL/__maint/on
-    curl $PITSTOP_URL/          # the maintenance page
+    curl $PITSTOP_URL/          # the maintenance page (with "email me when we're back")
+    curl -H "Accept-Language: fr" $PITSTOP_URL/   # ... in French
     curl -X POST -H "Authorization: Bearer $PITSTOP_TOKEN" $PITSTOP_URL/__maint/off
+  Emails to subscribers are not sent: wrangler logs each one and writes it under .wrangler/tmp/email/.
 `);
 
 const stop = () => {

@@ -1,4 +1,6 @@
+import { parseEmailAddress } from "./core/email";
 import { parseIpRule } from "./core/ip";
+import { isLanguage, LANGUAGES, type Language } from "./core/message";
 import { parsePathPattern } from "./core/path";
 
 // All configuration in one typed place, parsed and validated once per isolate
@@ -59,6 +61,18 @@ export interface Config {
   /** Announcement banner on origin pages during an announced window. */
   banner: boolean;
   bannerCss: string | null;
+  /** DEFAULT_LANGUAGE: the language of visitors whose Accept-Language names none Pitstop speaks. */
+  defaultLanguage: Language;
+  /**
+   * "Email me when we're back" (NOTIFY_FROM set, with the EMAIL, NOTIFY_LIMITER
+   * and NOTIFY_STORE bindings); null: no form, and POST /notify answers 404.
+   */
+  notify: {
+    /** NOTIFY_FROM: the sender, an address on a domain onboarded to Email Service. */
+    from: string;
+    /** NOTIFY_MAX: addresses kept per site. */
+    max: number;
+  } | null;
 }
 
 export class ConfigError extends Error {
@@ -111,7 +125,27 @@ export function parseConfig(env: Bindings): Config {
     readOnlyUpgrades: parseChoice("READ_ONLY_UPGRADES", env.READ_ONLY_UPGRADES, ["refuse", "pass"], "refuse") === "pass",
     banner: parseBool("BANNER", env.BANNER, true),
     bannerCss: blankToNull(env.BANNER_CSS),
+    defaultLanguage: parseLanguage(env.DEFAULT_LANGUAGE),
+    notify: parseNotify(env),
   };
+}
+
+function parseLanguage(value: string | undefined): Language {
+  const raw = blankToNull(value)?.toLowerCase() ?? "en";
+  if (!isLanguage(raw)) throw new ConfigError("DEFAULT_LANGUAGE", `must be one of ${LANGUAGES.join(", ")}, got "${raw}"`);
+  return raw;
+}
+
+/** The bindings it needs are checked too: with NOTIFY_FROM set, a missing one is a configuration error. */
+function parseNotify(env: Bindings): Config["notify"] {
+  const from = blankToNull(env.NOTIFY_FROM);
+  if (from === null) return null;
+  if (parseEmailAddress(from) === null) throw new ConfigError("NOTIFY_FROM", `must be an email address such as maintenance@example.org, got "${from}"`);
+  const bindings = env as Partial<Pick<CloudflareBindings, "EMAIL" | "NOTIFY_LIMITER" | "NOTIFY_STORE">>;
+  if (!bindings.EMAIL) throw new ConfigError("EMAIL", "NOTIFY_FROM is set, but there is no send_email binding named EMAIL in wrangler.toml");
+  if (!bindings.NOTIFY_LIMITER) throw new ConfigError("NOTIFY_LIMITER", "NOTIFY_FROM is set, but there is no rate-limit binding named NOTIFY_LIMITER in wrangler.toml");
+  if (!bindings.NOTIFY_STORE) throw new ConfigError("NOTIFY_STORE", "NOTIFY_FROM is set, but there is no Durable Object binding named NOTIFY_STORE in wrangler.toml");
+  return { from, max: parseNumber("NOTIFY_MAX", env.NOTIFY_MAX, 1000, 1, 100_000) };
 }
 
 /** Comma- or whitespace-separated lists, as they come from wrangler vars. */

@@ -1,5 +1,5 @@
 // One structured JSON line per admin action and per fault; none per ordinary
-// request. Never pass secrets, tokens or cookies in `fields`.
+// request. Never pass secrets, tokens, cookies or email addresses in `fields`.
 export type LogEvent =
   | "admin.change"
   | "admin.refused"
@@ -11,7 +11,10 @@ export type LogEvent =
   | "webhook.failed"
   | "webhook.delivered"
   | "render.fault"
-  | "identity.fault";
+  | "identity.fault"
+  | "notify.released"
+  | "notify.sent"
+  | "notify.failed";
 
 export function logEvent(level: "info" | "warn" | "error", event: LogEvent, fields: Record<string, unknown>): void {
   const at = new Date().toISOString();

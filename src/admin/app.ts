@@ -5,11 +5,13 @@ import { Hono } from "hono/tiny";
 import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import type { RequestContext } from "../request";
+import { languageHeaders } from "../i18n/negotiate";
 import { logEvent } from "../log";
 import { adminAuth } from "./auth";
 import type { AdminEnv, AdminParts } from "./context";
 import { AdminError, errorBody, invalidJson } from "./errors";
 import { bypassAdminRoutes, bypassPublicRoutes } from "./routes/bypass";
+import { notifyRoutes } from "./routes/notify";
 import { ruleRoutes } from "./routes/rules";
 import { scheduleRoutes } from "./routes/schedule";
 import { stateRoutes } from "./routes/state";
@@ -40,10 +42,15 @@ function buildApp(parts: AdminParts): Hono<AdminEnv> {
   app.get("/status.json", async (c) => {
     const rc = c.env.rc;
     const policy = await parts.cache.policy(rc.site, rc.now, rc.ctx);
+    const lang = parts.languages.of(c.req.raw.headers);
     c.header("access-control-allow-origin", "*");
-    return c.json(publicStatus(policy.doc, rc.now, policy.rules.map((r) => r.rule)));
+    const res = c.json(publicStatus(policy.doc, rc.now, policy.rules.map((r) => r.rule), lang, parts.config.defaultLanguage));
+    // The messages in it are in the visitor's language.
+    languageHeaders(res.headers, lang);
+    return res;
   });
   bypassPublicRoutes(app, parts);
+  notifyRoutes(app, parts);
 
   app.use(adminAuth(parts.adminToken));
   app.use(

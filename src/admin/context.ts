@@ -2,6 +2,8 @@
 // request carries through Hono.
 import type { Config } from "../config";
 import type { BypassCookies } from "../bypass/cookie";
+import type { LanguagePicker } from "../i18n/negotiate";
+import type { Notifier } from "../notify/notifier";
 import type { RequestContext } from "../request";
 import type { Pages } from "../page/render";
 import type { StateCache } from "../state/cache";
@@ -18,6 +20,10 @@ export interface AdminParts {
   pages: Pages;
   cookies: BypassCookies;
   webhooks: Webhooks;
+  /** The visitor's language, for the public answers (status.json, the notify form, the link page). */
+  languages: LanguagePicker;
+  /** "Email me when we're back"; null when EMAIL and NOTIFY_FROM are not configured. */
+  notify: Notifier | null;
   adminToken: string | null;
   bypassSecret: string | null;
 }

@@ -41,8 +41,9 @@ export async function runChange(parts: AdminParts, rc: RequestContext, change: C
   }
   logEvent("info", "admin.change", { action: action.kind, scope, mode: result.doc.mode, transition: result.transition, version: result.version, actor: actor.name, ip: actor.ip });
 
-  // 3. Events.
+  // 3. Events: webhooks, and the emails of subscribers whose site is back.
   parts.webhooks.changed({ scope, action: action.kind, transition: result.transition, after: result.governing, doc: result.doc, actor: actor.name, now: result.at }, rc.ctx);
+  parts.notify?.changed(result.snapshot, result.at, rc.ctx);
 
   // 4. Answer.
   return { ok: true, scope, transition: result.transition, state: result.doc, announceFrom: announceTime(result.doc), ...visibility(parts, result.version, result.at) };

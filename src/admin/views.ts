@@ -1,6 +1,7 @@
 // What the API shows of a state: the public view (status.json, for pages and
 // monitors; nothing secret) and the admin view (GET /status).
 import type { DocRead, SiteDocs, StateDoc } from "../core/doc";
+import { messageIn, type Language } from "../core/message";
 import { resolveSite, type Policy } from "../core/policy";
 import type { Rule } from "../core/rules";
 import { announceTime, phaseAt, retryAfterSeconds } from "../core/window";
@@ -12,26 +13,31 @@ import { readSite } from "../state/store";
 import type { AdminParts } from "./context";
 import { DEFAULT_LINK_TTL_SECONDS } from "../core/input";
 
-/** status.json: the rules' paths, methods and messages, never their user keys. */
-export function publicStatus(doc: StateDoc | null, now: number, rules: readonly Rule[] = []): PublicStatus {
+/**
+ * status.json: the rules' paths, methods and messages, never their user keys.
+ * Messages are in `lang` (the visitor's), else in `fallback` (DEFAULT_LANGUAGE).
+ */
+export function publicStatus(doc: StateDoc | null, now: number, rules: readonly Rule[] = [], lang: Language = "en", fallback: Language = lang): PublicStatus {
+  const text = (m: Rule["message"] | undefined) => messageIn(m, lang, fallback)?.text ?? null;
   const phase = phaseAt(doc, now);
   const active = phase.kind === "active";
   const scheduled = phase.kind === "pending" || phase.kind === "announced";
   return {
     mode: active ? phase.mode : "off",
     phase: active ? "active" : scheduled ? "scheduled" : "off",
-    message: active || scheduled ? (doc?.message ?? null) : null,
+    message: active || scheduled ? text(doc?.message) : null,
     startsAt: active || scheduled ? (doc?.startsAt ?? null) : null,
     endsAt: active || scheduled ? (doc?.endsAt ?? null) : null,
     announceFrom: scheduled ? announceTime(doc) : null,
     retryAfter: active ? retryAfterSeconds(doc, now) : null,
     updatedAt: doc?.updatedAt ?? null,
-    rules: rules.map((r) => ({ id: r.id, paths: r.paths, methods: r.methods, mode: r.mode, message: r.message, forSomeUsers: r.users.length > 0 || r.percent !== null })),
+    rules: rules.map((r) => ({ id: r.id, paths: r.paths, methods: r.methods, mode: r.mode, message: text(r.message), forSomeUsers: r.users.length > 0 || r.percent !== null })),
   };
 }
 
-export function effectiveView(policy: Policy, now: number): EffectiveView {
-  return { ...publicStatus(policy.doc, now, policy.rules.map((r) => r.rule)), source: policy.source, updatedBy: policy.doc?.updatedBy ?? null };
+/** The admin's view: messages in DEFAULT_LANGUAGE (the documents show every language). */
+export function effectiveView(policy: Policy, now: number, lang: Language = "en"): EffectiveView {
+  return { ...publicStatus(policy.doc, now, policy.rules.map((r) => r.rule), lang), source: policy.source, updatedBy: policy.doc?.updatedBy ?? null };
 }
 
 /**
@@ -41,7 +47,7 @@ export function effectiveView(policy: Policy, now: number): EffectiveView {
 export async function adminStatus(parts: AdminParts, rc: RequestContext, site: string): Promise<AdminStatus> {
   const { config, source, cache } = parts;
   const now = rc.now;
-  const [coordinator, kvCopy, location, policy] = await Promise.all([
+  const [coordinator, kvCopy, location, policy, notify] = await Promise.all([
     source.coordinator().status().then(
       (status) => ({ ok: true as const, snapshot: readSnapshot(status.snapshot), status }),
       (err: unknown) => ({ ok: false as const, reason: err instanceof Error ? err.message : String(err) }),
@@ -52,6 +58,7 @@ export async function adminStatus(parts: AdminParts, rc: RequestContext, site: s
     }),
     source.inspectLocation(rc.site).catch(() => null),
     cache.policy(site, now, rc.ctx),
+    notifyStatus(parts, site),
   ]);
 
   const faults: AdminStatus["faults"] = [];
@@ -75,7 +82,7 @@ export async function adminStatus(parts: AdminParts, rc: RequestContext, site: s
   return {
     ok: true,
     site,
-    effective: effectiveView(policy, now),
+    effective: effectiveView(policy, now, config.defaultLanguage),
     documents: { site: ownDoc, "*": starDoc },
     faults,
     cache: { ageMs: isolate.ageMs, fault: isolate.fault, cacheSeconds: config.cacheMs / 1000 },
@@ -101,8 +108,20 @@ export async function adminStatus(parts: AdminParts, rc: RequestContext, site: s
       cookieHours: config.bypassCookieSeconds / 3600,
     },
     webhooks: await parts.webhooks.status(),
+    notify,
     config: { adminPrefix: config.adminPrefix, failMode: config.failMode, origin: config.origin ?? "route" },
   };
 }
 
 const NOTHING: DocRead = { ok: true, doc: null, raw: null };
+
+/** "Email me when we're back": counts only, never an address ("*": every site). */
+async function notifyStatus(parts: AdminParts, site: string): Promise<AdminStatus["notify"]> {
+  const config = parts.config.notify;
+  if (!parts.notify || !config) return { enabled: false };
+  try {
+    return { enabled: true, from: config.from, max: config.max, ...(await parts.notify.counts(site)) };
+  } catch (err) {
+    return { enabled: true, from: config.from, max: config.max, fault: err instanceof Error ? err.message : String(err) };
+  }
+}

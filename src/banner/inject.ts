@@ -8,6 +8,7 @@
 // but a streaming rewriter has no tag to attach to, and guessing would risk
 // putting markup inside <head>.
 import { emptyDoc } from "../core/doc";
+import { messageIn, type Language } from "../core/message";
 import type { Policy } from "../core/policy";
 import { phaseAt } from "../core/window";
 import { logEvent, rateLimited } from "../log";
@@ -16,14 +17,20 @@ import { renderBanner, withNonces, type BannerKind, type BannerMarkup } from "./
 
 /**
  * The banner of one isolate, built only when BANNER is on. Its markup is
- * rendered once per policy, never per request.
+ * rendered once per policy and language, never per request.
  */
 export class Banner {
   /** Policies are recompiled whenever the state changes, so the banner follows them. */
-  private readonly rendered = new WeakMap<Policy, Partial<Record<BannerKind, BannerMarkup>>>();
+  private readonly rendered = new WeakMap<Policy, Map<string, BannerMarkup>>();
 
-  /** `css`: BANNER_CSS, appended inside the banner's own style. */
-  constructor(private readonly css: string | null) {}
+  /**
+   * `css`: BANNER_CSS, appended inside the banner's own style.
+   * `defaultLanguage`: DEFAULT_LANGUAGE, for a message not given in the visitor's language.
+   */
+  constructor(
+    private readonly css: string | null,
+    private readonly defaultLanguage: Language = "en",
+  ) {}
 
   /**
    * Returns the response with the banner streamed into it, or the very same
@@ -31,9 +38,9 @@ export class Banner {
    * page, a download, a WebSocket, a content encoding the runtime does not
    * decode, or no announcement in force at `now`.
    */
-  inject(response: Response, request: Request, policy: Policy, now: number): Response {
+  inject(response: Response, request: Request, policy: Policy, now: number, lang: Language = this.defaultLanguage): Response {
     if (request.method !== "GET" || !isRewritable(response)) return response;
-    const markup = this.markupFor(policy, now);
+    const markup = this.markupFor(policy, now, lang);
     return markup === null ? response : streamInto(response, markup, now);
   }
 
@@ -54,7 +61,7 @@ export class Banner {
   }
 
   /** One banner at a time: a window ahead, then read-only mode, then the rules' notices. */
-  private markupFor(policy: Policy, now: number): BannerMarkup | null {
+  private markupFor(policy: Policy, now: number, lang: Language): BannerMarkup | null {
     const phase = phaseAt(policy.doc, now);
     let kind: BannerKind;
     if (phase.kind === "announced") kind = "scheduled";
@@ -63,10 +70,17 @@ export class Banner {
     else return null;
 
     let entry = this.rendered.get(policy);
-    if (!entry) this.rendered.set(policy, (entry = {}));
-    // A notice may come from rules alone, with no document in force: any document's timestamps key it.
-    const doc = policy.doc ?? emptyDoc(new Date(0), "pitstop");
-    return (entry[kind] ??= renderBanner({ kind, doc, notices: policy.bannerRules.map((r) => r.message ?? "") }, this.css));
+    if (!entry) this.rendered.set(policy, (entry = new Map()));
+    const key = `${kind}:${lang}`;
+    let markup = entry.get(key);
+    if (markup === undefined) {
+      // A notice may come from rules alone, with no document in force: any document's timestamps key it.
+      const doc = policy.doc ?? emptyDoc(new Date(0), "pitstop");
+      const notices = policy.bannerRules.map((r) => messageIn(r.message, lang, this.defaultLanguage)?.text ?? "");
+      markup = renderBanner({ kind, doc, notices, lang, defaultLanguage: this.defaultLanguage }, this.css);
+      entry.set(key, markup);
+    }
+    return markup;
   }
 }
 
@@ -106,6 +120,8 @@ function streamInto(response: Response, markup: BannerMarkup, now: number): Resp
   }
   // The length changes. workerd already drops it here; make sure on every version.
   rewritten.headers.delete("content-length");
+  // The banner is in the visitor's language: a cache must not hand it to someone else's.
+  rewritten.headers.append("vary", "Accept-Language");
   // The origin's validators describe the page without the banner: a browser
   // revalidating with them after the window would get a 304 and keep showing
   // a stale banner. The gate also strips conditional headers while announcing.

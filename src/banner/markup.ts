@@ -10,12 +10,16 @@
 //   with `all: initial` (nothing inherited from the site), its descendants
 //   with `all: revert` (the site's `p`, `button`, `*` rules roll back), and no
 //   rule selects anything outside the banner.
-// - The script only enhances: it localises the time, shows the dismiss button
-//   and remembers the dismissal per window. Blocked by a strict CSP, the banner
+// - Language: the visitor's (Accept-Language), one rendering per language;
+//   the admin's message in that language when given, else in DEFAULT_LANGUAGE.
+// - The script only enhances: it localises the time (in the banner's
+//   language), shows the dismiss button and remembers the dismissal per window. Blocked by a strict CSP, the banner
 //   still reads fine: the time stays in UTC and the button stays hidden.
 // - Everything is ASCII (escapeHtml turns the rest into character references),
 //   so the banner reads right whatever charset the page is in.
 import { murmur3 } from "../core/bucket";
+import { messageIn, type Language } from "../core/message";
+import { CATALOG } from "../i18n/catalog";
 import { utcText } from "../page/time";
 import type { StateDoc } from "../core/doc";
 
@@ -37,27 +41,39 @@ export interface Nonces {
   script: string | null;
 }
 
-/** What a banner says: the document in force, and for a notice the rules' messages. */
+/** What a banner says: the document in force, and for a notice the rules' messages (already in `lang`). */
 export interface BannerContent {
   kind: BannerKind;
   doc: StateDoc;
   notices?: string[];
+  /** The visitor's language; English when not given. */
+  lang?: Language;
+  /** DEFAULT_LANGUAGE: the admin's message falls back to it; `lang` when not given. */
+  defaultLanguage?: Language;
 }
 
 export function renderBanner(content: BannerContent, extraCss: string | null): BannerMarkup {
   const { kind, doc } = content;
-  const message = doc.message ? `: ${escapeHtml(doc.message)}` : ".";
+  const lang = content.lang ?? "en";
+  const texts = CATALOG[lang];
+  const said = messageIn(doc.message, lang, content.defaultLanguage ?? lang);
+  // The admin's message, marked with its own language when it is not the banner's.
+  const message = said
+    ? escapeHtml(texts["banner.separator"]) + (said.lang && said.lang !== lang ? `<span lang="${said.lang}">${escapeHtml(said.text)}</span>` : escapeHtml(said.text))
+    : escapeHtml(texts["banner.end"]);
   let text: string;
   let label: string;
   if (kind === "scheduled" && doc.startsAt) {
-    label = "Scheduled maintenance";
-    text = `<strong>Scheduled maintenance</strong> on <time datetime="${escapeHtml(doc.startsAt)}">${escapeHtml(utcText(doc.startsAt))}</time>${message}`;
+    label = texts["banner.scheduled"];
+    const time = `<time datetime="${escapeHtml(doc.startsAt)}">${escapeHtml(utcText(doc.startsAt, lang))}</time>`;
+    const on = texts["banner.scheduledOn"].split("{time}").map(escapeHtml).join(time);
+    text = `<strong>${escapeHtml(label)}</strong> ${on}${message}`;
   } else if (kind === "notice") {
-    label = "Maintenance notice";
+    label = texts["banner.region"];
     text = (content.notices ?? []).map(escapeHtml).join(" ");
   } else {
-    label = "Maintenance notice";
-    text = `<strong>This site is read-only</strong> for maintenance${message}`;
+    label = texts["banner.region"];
+    text = `<strong>${escapeHtml(texts["banner.readOnly"])}</strong> ${escapeHtml(texts["banner.readOnlyRest"])}${message}`;
   }
   // A new window, a changed message or the switch to read-only all change the
   // key, so a visitor who dismissed an older banner sees the new one.
@@ -67,9 +83,9 @@ export function renderBanner(content: BannerContent, extraCss: string | null): B
       : `${BANNER_ID}:${kind}:${doc.startsAt ?? ""}:${doc.updatedAt}`;
   const css = extraCss === null ? CSS : `${CSS}\n${cssSafe(extraCss)}`;
   const parts = [
-    `<div id="${BANNER_ID}" role="region" aria-label="${label}" lang="en" dir="ltr" data-key="${escapeHtml(key)}"><style`,
+    `<div id="${BANNER_ID}" role="region" aria-label="${escapeHtml(label)}" lang="${lang}" dir="ltr" data-key="${escapeHtml(key)}"><style`,
     `>${css}</style><div class="pb-in"><p class="pb-tx">${text}</p>` +
-      `<button type="button" class="pb-x" aria-label="Dismiss maintenance notice" hidden>&times;</button></div><script`,
+      `<button type="button" class="pb-x" aria-label="${escapeHtml(texts["banner.dismiss"])}" hidden>&times;</button></div><script`,
     `>${SCRIPT}</script></div>`,
   ] as const;
   return { html: parts.join(""), parts };
@@ -137,7 +153,7 @@ const SCRIPT =
   "(function(){var b=document.currentScript.parentNode,k=b.getAttribute('data-key'),s=null,h=document.documentElement,p,o;" +
   "try{s=window.localStorage;if(s.getItem(k)){b.remove();return}}catch(e){}" +
   "var t=b.querySelector('time');if(t&&new Date(t.dateTime)<new Date){b.remove();return}" +
-  "try{var d=new Date(t.dateTime);t.textContent=new Intl.DateTimeFormat(void 0,{weekday:'short',day:'numeric',month:'short'," +
+  "try{var d=new Date(t.dateTime);t.textContent=new Intl.DateTimeFormat(b.lang||void 0,{weekday:'short',day:'numeric',month:'short'," +
   "year:d.getFullYear()==new Date().getFullYear()?void 0:'numeric',hour:'numeric',minute:'2-digit',timeZoneName:'short'}).format(d)}catch(e){}" +
   "try{var c=getComputedStyle(b.parentNode);if(/grid/.test(c.display)||/flex/.test(c.display)&&/row/.test(c.flexDirection)){" +
   "p=h.style.paddingTop;b.style.cssText='position:fixed;top:0;left:0;right:0';" +

@@ -14,6 +14,7 @@ export type {
   ChangeResult,
   LogEntry,
   LogPage,
+  Message,
   Mode,
   OnBody,
   PublicStatus,

@@ -5,7 +5,8 @@ import { spawn } from "node:child_process";
 import { AdminClient, type ChangeResult, type OnBody } from "./client";
 import { resolveConnection, type ConnectionFlags } from "./config";
 import { EXIT, UsageError } from "./errors";
-import { logTable, modeLabel, printer, quoted, statusRows, when, type Printer } from "./format";
+import { logTable, modeLabel, printer, statusRows, when, type Printer } from "./format";
+import { messageLabel, parseMessageFlags } from "./message";
 import { formatClock, formatDuration, parseDuration, parseTime, TimeError } from "./time";
 
 export interface Scoped extends ConnectionFlags {
@@ -79,12 +80,12 @@ export async function status(opts: Scoped & { json?: boolean }): Promise<number>
 }
 
 export async function on(
-  opts: Scoped & { readOnly?: boolean; message?: string; until?: string; retryAfter?: string; autoEnd?: boolean },
+  opts: Scoped & { readOnly?: boolean; message?: string[]; until?: string; retryAfter?: string; autoEnd?: boolean },
 ): Promise<number> {
   const p = printer();
   const now = new Date();
   const body: OnBody = {
-    message: opts.message,
+    message: parseMessageFlags(opts.message),
     retryAfter: opts.retryAfter === undefined ? undefined : durationFlag("--retry-after", opts.retryAfter),
     endsAt: opts.until === undefined ? undefined : timeFlag("--until", opts.until, { now }).toISOString(),
     autoEnd: opts.autoEnd || undefined,
@@ -172,7 +173,7 @@ export async function bypassRevoke(opts: Scoped): Promise<number> {
 }
 
 export async function schedule(
-  opts: Scoped & { from?: string; until?: string; announceFrom?: string; readOnly?: boolean; message?: string; autoEnd?: boolean },
+  opts: Scoped & { from?: string; until?: string; announceFrom?: string; readOnly?: boolean; message?: string[]; autoEnd?: boolean },
 ): Promise<number> {
   const p = printer();
   if (opts.from === undefined) throw new UsageError("--from is required: when the window starts (22:00, +2h, ISO 8601)");
@@ -182,13 +183,14 @@ export async function schedule(
   const until = opts.until === undefined ? undefined : timeFlag("--until", opts.until, { now, base: from, clockAfter: from });
   const announce = opts.announceFrom === undefined ? undefined : timeFlag("--announce-from", opts.announceFrom, { now, base: from });
   if (opts.autoEnd && !until) throw new UsageError("--auto-end needs --until (the time it ends by itself)");
+  const message = parseMessageFlags(opts.message);
   const client = connect(opts, p);
   const r = await client.schedule({
     startsAt: from.toISOString(),
     endsAt: until?.toISOString(),
     announceFrom: announce?.toISOString(),
     mode: opts.readOnly ? "read-only" : undefined,
-    message: opts.message,
+    message,
     autoEnd: opts.autoEnd || undefined,
     scope: opts.scope,
   });
@@ -222,7 +224,7 @@ function changeRows(r: ChangeResult, now: Date): Array<[string, string | null]> 
   if (s === null) return [];
   return [
     ["Mode", s.mode],
-    ["Message", quoted(s.message) ?? "(default page text)"],
+    ["Message", messageLabel(s.message) ?? "(default page text)"],
     ["Starts", when(s.startsAt, now)],
     ["Ends", s.endsAt ? `${when(s.endsAt, now)}${s.autoEnd ? " (ends by itself)" : ""}` : null],
     ["Banner from", r.announceFrom ? `${when(r.announceFrom, now)}${s.announceFrom ? "" : ` (default: ${leadTime(r.announceFrom, s.startsAt)} before)`}` : null],

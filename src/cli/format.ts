@@ -6,6 +6,7 @@
 // Colour only on a TTY, and never with NO_COLOR.
 import type { AdminStatus, LogEntry, PublicStatus, StateDoc } from "./client";
 import { CliError } from "./errors";
+import { messageLabel, messageText } from "./message";
 import { formatDuration, formatLocalCompact, formatRelative, formatTime } from "./time";
 
 type Stream = NodeJS.WriteStream;
@@ -64,10 +65,6 @@ export function when(iso: string | null | undefined, now: Date): string | null {
   return `${formatTime(date)}, ${formatRelative(date, now)}`;
 }
 
-export function quoted(text: string | null | undefined): string | null {
-  return text ? JSON.stringify(text) : null;
-}
-
 /** "maintenance (active)", "read-only (scheduled)", "off". */
 export function modeLabel(s: Pick<PublicStatus, "mode" | "phase">, doc?: StateDoc | null): string {
   if (s.phase === "scheduled") return `${doc?.mode ?? "maintenance"}, scheduled`;
@@ -82,7 +79,8 @@ export function statusRows(status: AdminStatus, now: Date): Array<[string, strin
   const source = e.source === "site" ? `site:${status.site}` : e.source === "*" ? "site:* (every site)" : e.source === "default" ? "nothing stored (default: off)" : e.source;
   return [
     ["Mode", modeLabel(e, doc)],
-    ["Message", e.phase === "off" ? null : quoted(e.message) ?? "(default page text)"],
+    // Every language the admin gave (the effective view has DEFAULT_LANGUAGE's only).
+    ["Message", e.phase === "off" ? null : (messageLabel(doc?.message ?? e.message) ?? "(default page text)")],
     ["Starts", when(e.startsAt, now)],
     ["Ends", when(e.endsAt, now)],
     ["Auto-end", doc?.autoEnd && e.phase !== "off" ? "yes, it ends by itself at the end time" : null],
@@ -92,8 +90,16 @@ export function statusRows(status: AdminStatus, now: Date): Array<[string, strin
     ["Source", source],
     ["Allowed IPs", status.allow.ips.length ? status.allow.ips.join(", ") : "none"],
     ["Allowed paths", status.allow.paths.length ? status.allow.paths.join(", ") : "none"],
+    ["Email me", notifyLine(status.notify)],
     ...status.faults.map((f): [string, string] => ["Fault", `${f.key}: ${f.reason} (fix it by switching on or off again)`]),
   ];
+}
+
+/** "Email me when we're back": counts only (an older worker sends no such section). */
+function notifyLine(n: AdminStatus["notify"] | undefined): string | null {
+  if (!n || !n.enabled) return null;
+  if (n.fault) return `the subscriber store did not answer: ${n.fault}`;
+  return `${n.subscribed ?? 0} waiting, ${n.pending ?? 0} being sent, ${n.sent ?? 0} sent, ${n.failed ?? 0} failed (from ${n.from})`;
 }
 
 /** The audit log as a table, newest first, times in local time. */
@@ -106,7 +112,7 @@ export function logTable(entries: LogEntry[]): string[] {
     e.mode,
     e.actor,
     e.ip ?? "-",
-    truncate(e.message ?? "", 50),
+    truncate(messageText(e.message), 50),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const fmt = (cells: string[]) => cells.map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i]!))).join("  ").trimEnd();

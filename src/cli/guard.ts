@@ -4,17 +4,19 @@
 // migration behind an open site is the outcome this exists to prevent.
 import { constants as osConstants } from "node:os";
 import { findExecutable, runChild, SignalState } from "./child";
-import type { AdminClient, ActiveMode } from "./client";
+import type { AdminClient, ActiveMode, Message } from "./client";
 import { CliError, EXIT, UsageError } from "./errors";
 import { warnIfShadowed } from "./commands";
 import { shellQuote, type Printer } from "./format";
 import { commandFor, PLACEHOLDER, readItems } from "./items";
+import { mapMessage } from "./message";
 import { formatElapsed } from "./time";
 import { waitEverywhere, waitVisible } from "./visibility";
 
 export interface GuardOptions {
   readOnly: boolean;
-  message?: string;
+  /** One text, or one per language (--message fr="..."). */
+  message?: Message;
   scope?: string;
   /** Shown to visitors as the expected end (endsAt); guard still switches off itself. */
   until?: Date;
@@ -33,7 +35,7 @@ type Outcome =
 interface Run {
   item: string | null;
   scope: string | undefined;
-  message: string | undefined;
+  message: Message | undefined;
   argv: string[];
 }
 
@@ -166,7 +168,7 @@ function plan(opts: GuardOptions): Run[] {
   return items.map((item) => ({
     item,
     scope: opts.scope?.replaceAll(PLACEHOLDER, item),
-    message: opts.message?.replaceAll(PLACEHOLDER, item),
+    message: mapMessage(opts.message, (text) => text.replaceAll(PLACEHOLDER, item)),
     argv: commandFor(opts.command, item),
   }));
 }

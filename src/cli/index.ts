@@ -6,6 +6,7 @@ import { EXIT, UsageError } from "./errors";
 import { printer, reportError } from "./format";
 import { guard } from "./guard";
 import { guardRule } from "./guard-rule";
+import { collect, LANGUAGES, parseMessageFlags } from "./message";
 import * as rules from "./rules";
 import { VERSION } from "./version";
 
@@ -14,6 +15,8 @@ Connection (every command):
   PITSTOP_URL      the site the worker runs on, e.g. https://example.org (or --url)
   PITSTOP_TOKEN    the admin token, the worker's ADMIN_TOKEN secret (or --token-file FILE)
   PITSTOP_PREFIX   the worker's ADMIN_PREFIX, if not /__maint`;
+
+const MESSAGE_HELP = `shown to visitors; once, or once per language: en="..." fr="..." (${LANGUAGES.join(", ")})`;
 
 const EXIT_HELP = `
 Exit codes:
@@ -77,7 +80,7 @@ Run "pitstop <command> --help" for a command's options. Docs: docs/cli.md`,
 
   withConnection(program.command("on").description("switch maintenance on now (visitors get the maintenance page)"))
     .option("--read-only", "read-only mode instead: reads pass, writes get 503")
-    .option("--message <text>", "shown to visitors on the maintenance page")
+    .option("--message <text>", `${MESSAGE_HELP} on the maintenance page`, collect)
     .option("--until <time>", "when you expect to be back (shown to visitors, sets Retry-After): 23:00, +45m, ISO 8601")
     .option("--auto-end", "end by itself at --until")
     .option("--retry-after <duration>", "Retry-After when there is no --until: 300, 5m (default: 5m)")
@@ -85,6 +88,7 @@ Run "pitstop <command> --help" for a command's options. Docs: docs/cli.md`,
       "after",
       examples(
         'pitstop on --message "Upgrading the database" --until +45m',
+        'pitstop on --message en="Back at 23:00" --message fr="Retour à 23 h"',
         "pitstop on --read-only --until 23:00",
         "pitstop on --scope shop.example.org",
       ),
@@ -125,7 +129,7 @@ Run "pitstop <command> --help" for a command's options. Docs: docs/cli.md`,
     .option("--until <time>", "when it should end: 23:00, or +1h (counted from --from)")
     .option("--announce-from <time>", "when the banner appears (default: 24 h before): 12:00, or -2h (before --from)")
     .option("--read-only", "a read-only window instead of full maintenance")
-    .option("--message <text>", "shown in the banner and on the maintenance page")
+    .option("--message <text>", `${MESSAGE_HELP} in the banner and on the maintenance page`, collect)
     .option("--auto-end", "end by itself at --until (otherwise it stays on until pitstop off)")
     .addHelpText(
       "after",
@@ -140,7 +144,6 @@ Run "pitstop <command> --help" for a command's options. Docs: docs/cli.md`,
     .addHelpText("after", examples("pitstop schedule cancel"))
     .action(run(commands.scheduleCancel));
 
-  const collect = (value: string, previous: string[] = []) => [...previous, value];
   const ruleOptions = (cmd: Command) =>
     cmd
       .option("--path <pattern>", "a path it covers, as in ALLOW_PATHS: /checkout or /search/* (repeat for more; none: every path)", collect)
@@ -148,7 +151,7 @@ Run "pitstop <command> --help" for a command's options. Docs: docs/cli.md`,
       .option("--user <key>", "a user key it is for (repeat for more)", collect)
       .option("--percent <n>", "a share of identified users it is for, 0 to 100 (the same users stay in as it grows)")
       .option("--read-only", "reads pass, writes are refused (instead of the maintenance page)")
-      .option("--message <text>", "shown to the visitors it stops")
+      .option("--message <text>", `${MESSAGE_HELP}: what the visitors it stops read`, collect)
       .option("--banner", "also show the message as a banner on the pages that still work");
 
   const rule = program.command("rule").description("maintenance for a feature or for some users: rules, first match wins");
@@ -186,7 +189,7 @@ Run "pitstop <command> --help" for a command's options. Docs: docs/cli.md`,
       .passThroughOptions(),
   )
     .option("--read-only", "read-only mode instead of full maintenance")
-    .option("--message <text>", "shown to visitors; {} is replaced by the item with --each")
+    .option("--message <text>", `${MESSAGE_HELP}; {} is replaced by the item with --each`, collect)
     .option("--until <time>", "the expected end shown to visitors: 23:00, +30m (guard still switches off itself)")
     .option("--each <file>", "run once per line of FILE (- for stdin), in order, stopping at the first failure; {} in the command, --scope and --message is replaced by the item (without {} in the command, the item is appended)")
     .option("--rule <id>", "guard with a rule instead of the whole site: with --each, one user at a time is put into it")
@@ -207,7 +210,7 @@ Run "pitstop <command> --help" for a command's options. Docs: docs/cli.md`,
     )
     .action(async (command: string[], _opts: unknown, cmd: Command) => {
       const opts = cmd.opts<
-        commands.Scoped & { readOnly?: boolean; message?: string; until?: string; each?: string; wait: string | false; rule?: string; path?: string[]; method?: string[] }
+        commands.Scoped & { readOnly?: boolean; message?: string[]; until?: string; each?: string; wait: string | false; rule?: string; path?: string[]; method?: string[] }
       >();
       const p = printer(process.stderr, process.stderr);
       const waitMs = opts.wait === false ? false : commands.durationFlag("--wait", opts.wait) * 1000;
@@ -224,7 +227,7 @@ Run "pitstop <command> --help" for a command's options. Docs: docs/cli.md`,
       setExit(
         await guard(
           client,
-          { readOnly: Boolean(opts.readOnly), message: opts.message, scope: opts.scope, until, each: opts.each, waitMs, command },
+          { readOnly: Boolean(opts.readOnly), message: parseMessageFlags(opts.message), scope: opts.scope, until, each: opts.each, waitMs, command },
           p,
         ),
       );

@@ -4,7 +4,8 @@
 import type { Rule, RuleBody } from "../shared/api";
 import { visibleEverywhere, connect, type Scoped } from "./commands";
 import { EXIT, UsageError } from "./errors";
-import { printer, quoted } from "./format";
+import { printer } from "./format";
+import { messageLabel, parseMessageFlags } from "./message";
 
 export interface RuleFlags extends Scoped {
   path?: string[];
@@ -12,7 +13,8 @@ export interface RuleFlags extends Scoped {
   user?: string[];
   percent?: string;
   readOnly?: boolean;
-  message?: string;
+  /** --message as given: once, or once per language (src/cli/message.ts). */
+  message?: string[];
   banner?: boolean;
   json?: boolean;
 }
@@ -31,7 +33,7 @@ export function ruleBody(id: string, opts: RuleFlags): RuleBody {
     users: opts.user ?? [],
     percent: percent ?? null,
     mode: opts.readOnly ? "read-only" : "maintenance",
-    message: opts.message ?? null,
+    message: parseMessageFlags(opts.message) ?? null,
     banner: Boolean(opts.banner),
     scope: opts.scope,
   };
@@ -100,7 +102,7 @@ function ruleRows(rule: Rule): Array<[string, string | null]> {
     ["Paths", rule.paths.length ? rule.paths.join(" ") : "every path"],
     ["Methods", rule.methods.length ? rule.methods.join(" ") : "every method"],
     ["For", who(rule)],
-    ["Message", quoted(rule.message) ?? "(default page text)"],
+    ["Message", messageLabel(rule.message) ?? "(default page text)"],
     ["Banner", rule.banner ? "its message shows on the pages that still work" : null],
   ];
 }

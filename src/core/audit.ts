@@ -1,4 +1,5 @@
 // What the audit log records of an admin action: who, what, when, from where.
+import type { Message } from "./message";
 
 /** Who made a change, as the admin request says (never a token or cookie). */
 export interface Actor {
@@ -13,7 +14,7 @@ export interface AuditEntry {
   action: string;
   scope: string;
   mode: string;
-  message: string | null;
+  message: Message | null;
   actor: string;
   ip: string | null;
   userAgent: string | null;
@@ -23,7 +24,7 @@ export interface AuditEntry {
 }
 
 export function auditEntry(
-  fields: { action: string; scope: string; mode: string; message: string | null; detail?: Record<string, unknown> },
+  fields: { action: string; scope: string; mode: string; message: Message | null; detail?: Record<string, unknown> },
   actor: Actor,
   at: number,
 ): AuditEntry {

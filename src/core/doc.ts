@@ -2,6 +2,7 @@
 // every site (`site:*`). Changing StateDoc is a deliberate act: bump `v`, keep
 // reading the old one, and update docs/storage-schema.md.
 import * as v from "valibot";
+import { StoredMessageSchema } from "./message";
 import { StoredRuleSchema } from "./rules";
 import { parseIsoTime } from "./time";
 
@@ -15,9 +16,10 @@ export type Mode = (typeof MODES)[number];
 export type ActiveMode = Exclude<Mode, "off" | "inherit">;
 
 /**
- * Version 2 added `version` (the coordinator's write number) and `rules`.
+ * Version 2 added `version` (the coordinator's write number), `rules`, and
+ * `message` per language (a string, or an object from language to text).
  * Version 1 documents are still read: they become version 2 with
- * `version: 0` and no rules.
+ * `version: 0` and no rules (their string message is valid as it is).
  */
 export const STATE_VERSION = 2;
 
@@ -30,7 +32,8 @@ export const StateDocSchema = v.object({
   /** The coordinator's write number: it only grows, across every scope. */
   version: v.pipe(v.number(), v.integer(), v.minValue(0)),
   mode: v.picklist(MODES),
-  message: v.nullable(v.string()),
+  /** A text for every visitor, or a text per language (core/message.ts). */
+  message: StoredMessageSchema,
   retryAfter: v.nullable(v.number()),
   startsAt: v.nullable(storedTime),
   endsAt: v.nullable(storedTime),

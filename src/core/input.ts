@@ -2,12 +2,12 @@
 // here once; a value that does not fit is refused naming the field, before
 // anything is read or written.
 import * as v from "valibot";
+import { MessageInputSchema } from "./message";
 import { safeNextPath } from "./redirect";
 import { MAX_RULE_USERS, RULE_ID } from "./rules";
 import { siteKey } from "./site";
 import { normaliseIsoTime, parseIsoTime } from "./time";
 
-const MAX_MESSAGE = 1000;
 const MAX_RETRY_AFTER = 7 * 24 * 3600;
 const MAX_ALLOW_ENTRIES = 100;
 export const DEFAULT_LINK_TTL_SECONDS = 15 * 60;
@@ -22,11 +22,8 @@ const isoTime = v.pipe(
   v.transform((s) => normaliseIsoTime(s)!),
 );
 
-const message = v.pipe(
-  v.string("must be a string"),
-  v.trim(),
-  v.maxLength(MAX_MESSAGE, `must be at most ${MAX_MESSAGE} characters`),
-);
+/** A string, or an object from language to text (core/message.ts). */
+const message = MessageInputSchema;
 
 const retryAfter = v.pipe(
   v.number("must be a number of seconds"),

@@ -3,6 +3,7 @@
 // matches a request decides it; when none matches, the site's own mode does.
 import * as v from "valibot";
 import { inPercent } from "./bucket";
+import { StoredMessageSchema } from "./message";
 import { looseCanonical, parsePathPattern } from "./path";
 
 export const MAX_RULES = 50;
@@ -20,7 +21,8 @@ export const StoredRuleSchema = v.object({
   users: v.array(v.string()),
   percent: v.nullable(v.number()),
   mode: v.picklist(["maintenance", "read-only"]),
-  message: v.nullable(v.string()),
+  /** As a site's message: a text, or a text per language. */
+  message: StoredMessageSchema,
   /** Show the message as a banner on the pages that still work. */
   banner: v.boolean(),
 });

@@ -8,6 +8,7 @@ import type { Rule } from "../core/rules";
 import type { UserKeys } from "../identity/user-key";
 import type { Banner } from "../banner/inject";
 import type { BypassCookies } from "../bypass/cookie";
+import type { LanguagePicker } from "../i18n/negotiate";
 import { logEvent, rateLimited } from "../log";
 import { audienceOf } from "../page/negotiate";
 import type { PageKind, Pages } from "../page/render";
@@ -25,6 +26,8 @@ export interface GateParts {
   banner: Banner | null;
   /** Null when USER_KEY_FROM is not set: every visitor is anonymous. */
   users: UserKeys | null;
+  /** The visitor's language for pages and the banner (Accept-Language, else DEFAULT_LANGUAGE). */
+  languages: LanguagePicker;
 }
 
 const originFaultLog = rateLimited(10_000);
@@ -68,7 +71,7 @@ export class Gate {
         const banner = this.parts.banner;
         if (!decision.announce || banner === null) return this.toOrigin(rc, request, policy);
         const page = banner.prepare(request);
-        return banner.inject(await this.toOrigin(rc, page, policy), page, policy, rc.now);
+        return banner.inject(await this.toOrigin(rc, page, policy), page, policy, rc.now, this.parts.languages.of(request.headers));
       }
       case "refuse-write":
         // The body is never read: refusing without touching the stream lets the
@@ -103,6 +106,7 @@ export class Gate {
 
   private page(rc: RequestContext, kind: PageKind, policy: Policy, rule: Rule | null, extraHeaders?: [string, string][]): Promise<Response> {
     const { request } = rc;
-    return this.parts.pages.render({ kind, audience: audienceOf(request.headers), method: request.method, policy, rule, now: rc.now, extraHeaders });
+    const headers = request.headers;
+    return this.parts.pages.render({ kind, audience: audienceOf(headers), lang: this.parts.languages.of(headers), method: request.method, policy, rule, now: rc.now, extraHeaders });
   }
 }

@@ -4,10 +4,11 @@
 import type { Transition } from "../core/changes";
 import type { ActiveMode, Mode, StateDoc } from "../core/doc";
 import type { AuditEntry } from "../core/audit";
+import type { Message } from "../core/message";
 import type { PolicySource } from "../core/policy";
 import type { Rule } from "../core/rules";
 
-export type { ActiveMode, Mode, PolicySource, Rule, StateDoc, Transition };
+export type { ActiveMode, Message, Mode, PolicySource, Rule, StateDoc, Transition };
 
 /** Body of POST /rules/{id}/users. */
 export interface RuleUsersBody {
@@ -26,7 +27,7 @@ export interface RuleBody {
   users?: string[];
   percent?: number | null;
   mode?: ActiveMode;
-  message?: string | null;
+  message?: Message | null;
   banner?: boolean;
   scope?: string;
 }
@@ -45,6 +46,7 @@ export interface PublicStatus {
   mode: "off" | ActiveMode;
   /** "scheduled" when a window lies ahead (the banner shows from announceFrom). */
   phase: "off" | "scheduled" | "active";
+  /** The admin's message in the visitor's language (Accept-Language), else DEFAULT_LANGUAGE's. */
   message: string | null;
   startsAt: string | null;
   endsAt: string | null;
@@ -104,6 +106,24 @@ export interface AdminStatus {
     lastFailure?: { at: string; host: string; event: string; reason: string };
   };
   config: { adminPrefix: string; failMode: string; origin: string };
+  /** "Email me when we're back": counts for this site ("*": every site), never addresses. */
+  notify:
+    | { enabled: false }
+    | {
+        enabled: true;
+        from: string;
+        max: number;
+        /** Waiting for the site to come back. */
+        subscribed?: number;
+        /** The site is back: being sent or retried. */
+        pending?: number;
+        /** Emails accepted by Email Service (those addresses are deleted). */
+        sent?: number;
+        /** Given up on: suppressed or refused recipients, or too many failed tries. */
+        failed?: number;
+        /** The subscriber store did not answer. */
+        fault?: string;
+      };
 }
 
 /** Every state-changing call answers with this. */
@@ -126,7 +146,8 @@ export interface ChangeResult {
 /** Body of POST /on, /read-only and /schedule. */
 export interface OnBody {
   mode?: ActiveMode;
-  message?: string | null;
+  /** One text, or one per language: {"en": "...", "fr": "..."}. */
+  message?: Message | null;
   retryAfter?: number | null;
   startsAt?: string | null;
   endsAt?: string | null;

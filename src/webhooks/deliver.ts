@@ -2,6 +2,7 @@
 // WEBHOOK_SECRET (Pitstop-Signature: t=<unix>,v1=<hex HMAC-SHA256 of "t.body">),
 // retried with backoff inside waitUntil, never blocking the admin call.
 import type { StateDoc } from "../core/doc";
+import { messageLine, type Message } from "../core/message";
 import { logEvent } from "../log";
 import { recordDelivery } from "../state/webhook-state";
 
@@ -13,11 +14,12 @@ export interface PitstopEvent {
   at: string;
   site: string;
   mode: StateDoc["mode"];
-  message: string | null;
+  /** As the admin gave it: one text, or one per language. */
+  message: Message | null;
   window: { startsAt: string | null; endsAt: string | null; announceFrom: string | null; autoEnd: boolean };
   actor: string;
   /** The scope's rules now (maintenance.rules only); who a rule is for is counted, never listed. */
-  rules?: Array<{ id: string; paths: string[]; methods: string[]; mode: string; message: string | null; users: number; percent: number | null }>;
+  rules?: Array<{ id: string; paths: string[]; methods: string[]; mode: string; message: Message | null; users: number; percent: number | null }>;
   /** Slack-compatible summary, so a chat webhook URL works as is. */
   text: string;
 }
@@ -109,7 +111,9 @@ export async function sign(secret: string, body: string, timestamp: number): Pro
 
 function summary(type: EventType, site: string, doc: StateDoc): string {
   const what = doc.mode === "read-only" ? "read-only maintenance" : "maintenance";
-  const note = doc.message ? `: ${doc.message}` : "";
+  // The summary is English, so it quotes the English message (or the first given).
+  const line = messageLine(doc.message, "en");
+  const note = line ? `: ${line}` : "";
   switch (type) {
     case "maintenance.scheduled":
       return `🗓️ ${site}: ${what} scheduled from ${doc.startsAt}${doc.endsAt ? ` until ${doc.endsAt}` : ""}${note}`;

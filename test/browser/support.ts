@@ -38,11 +38,11 @@ export let origin: Origin;
 export let pitstop: Pitstop;
 export let browser: Browser;
 
-/** Starts an origin, the worker in front of it and Chromium before the file's tests, and stops them after. */
-export function useBrowserStack(): void {
+/** Starts an origin, the worker in front of it (with `vars` on top) and Chromium before the file's tests, and stops them after. */
+export function useBrowserStack(vars: Record<string, string> = {}): void {
   beforeAll(async () => {
     origin = await startOrigin();
-    pitstop = await startPitstop({ originUrl: origin.url, vars: { CACHE_SECONDS: "1" } });
+    pitstop = await startPitstop({ originUrl: origin.url, vars: { CACHE_SECONDS: "1", ...vars } });
     browser = await launchChromium();
   });
   afterAll(async () => {

@@ -3,14 +3,14 @@ import { describe, expect, it } from "vitest";
 import { deleteDoc, freshSite, putDoc, send, testEnv } from "./helpers";
 
 describe("maintenance on", () => {
-  it("serves the HTML page with 503, Retry-After, no-store and Vary: Accept", async () => {
+  it("serves the HTML page with 503, Retry-After, no-store and Vary: Accept, Accept-Language", async () => {
     const site = freshSite();
     await putDoc(site, { mode: "maintenance", message: "Moving to a new server" });
     const res = await send(`https://${site}/menu`, { headers: { accept: "text/html" } });
     expect(res.status).toBe(503);
     expect(res.headers.get("retry-after")).toBe("300");
     expect(res.headers.get("cache-control")).toBe("no-store");
-    expect(res.headers.get("vary")).toBe("Accept");
+    expect(res.headers.get("vary")).toBe("Accept, Accept-Language");
     expect(res.headers.get("content-type")).toBe("text/html; charset=utf-8");
     const html = await res.text();
     expect(html).toContain("Moving to a new server");

@@ -28,7 +28,8 @@ export function bypassPublicRoutes(app: Hono<AdminEnv>, parts: AdminParts): void
     if (!secret || !result?.ok) {
       logEvent("warn", "bypass.used", { site, ok: false, reason: !secret ? "not configured" : result && !result.ok ? result.reason : "unknown" });
       // Never say why: a forged, expired and revoked link look the same.
-      const page = await parts.pages.render({ kind: "link-invalid", audience: audienceOf(c.req.raw.headers), method: "GET", policy, now: rc.now });
+      const headers = c.req.raw.headers;
+      const page = await parts.pages.render({ kind: "link-invalid", audience: audienceOf(headers), lang: parts.languages.of(headers), method: "GET", policy, now: rc.now });
       page.headers.set("referrer-policy", "no-referrer");
       return page;
     }
