@@ -75,15 +75,9 @@ export function parsePathPatterns(entries: string[]): PathPattern[] {
  */
 export function pathMatches(pathname: string, patterns: PathPattern[]): boolean {
   if (patterns.length === 0 || typeof pathname !== "string") return false;
-  if (pathname.includes(";") || normalisePath(pathname) !== pathname) return false;
-  for (const pattern of patterns) {
-    if (pattern.kind === "exact") {
-      if (pathname === pattern.path) return true;
-    } else if (pathname === pattern.path || pathname.startsWith(pattern.path + "/")) {
-      return true;
-    }
-  }
-  return false;
+  // The literal match first: most requests match no pattern, and need no decoding.
+  const literal = patterns.some((p) => pathname === p.path || (p.kind === "prefix" && pathname.startsWith(p.path + "/")));
+  return literal && !pathname.includes(";") && normalisePath(pathname) === pathname;
 }
 
 // ---- private helpers ----
@@ -130,6 +124,8 @@ function decodeSegment(segment: string): string | null {
  * (Allowlists do the opposite: only an already canonical path is let through.)
  */
 export function looseCanonical(pathname: string): string {
+  // The common case, a plain lower-case path, is already canonical (but for a trailing slash).
+  if (!NEEDS_WORK.test(pathname)) return pathname.length > 1 && pathname.endsWith("/") ? pathname.slice(0, -1) : pathname;
   const decoded = decodeLeniently(pathname);
   const out: string[] = [];
   for (const raw of decoded.replace(/\\/g, "/").split("/")) {
@@ -142,6 +138,9 @@ export function looseCanonical(pathname: string): string {
   }
   return `/${out.join("/")}`;
 }
+
+/** Anything looseCanonical would change besides a trailing slash. */
+const NEEDS_WORK = /[%;A-Z\\\0 ]|\/\/|\/\.|\.\/|\.$|^[^/]/;
 
 /**
  * Percent-escapes decoded until nothing changes (an app or proxy may decode
