@@ -1,10 +1,11 @@
 // "Email me when we're back", its pure parts: which addresses are taken, batches within Email Service's 50 recipients, what each of its errors means, the email itself, the rate-limit key — unit harness, pure modules in workerd.
 import { describe, expect, it } from "vitest";
 import { parseEmailAddress } from "../../src/core/email";
-import { batches, errorCode, MAX_RECIPIENTS, sendBatch, type Mailer, type Recipient } from "../../src/notify/deliver";
+import { batches, errorCode, MAX_RECIPIENTS, sendBatch, type Recipient } from "../../src/notify/deliver";
 import { backEmail } from "../../src/notify/email";
 import { clientKey } from "../../src/notify/notifier";
 import { t } from "../../src/i18n/catalog";
+import { Recorder } from "../support/mailer";
 
 const FROM = "maintenance@example.org";
 
@@ -54,32 +55,6 @@ const recipient = (i: number, lang: Recipient["lang"] = "fr", site = "shop.examp
   lang,
 });
 
-interface Sent {
-  to: string[];
-  bcc: string[];
-  subject: string;
-  text: string;
-  html: string;
-  from: unknown;
-}
-
-/** A stand-in for the send_email binding: records each send, or throws what `fail` says for it. */
-function recorder(fail: (message: Sent, n: number) => string | null = () => null): Mailer & { sent: Sent[]; calls: number } {
-  const list = (v: unknown) => (v === undefined ? [] : Array.isArray(v) ? (v as string[]) : [v as string]);
-  const mailer = {
-    sent: [] as Sent[],
-    calls: 0,
-    async send(m: EmailMessageBuilder) {
-      const message: Sent = { to: list(m.to), bcc: list(m.bcc), subject: m.subject, text: m.text ?? "", html: m.html ?? "", from: m.from };
-      const code = fail(message, mailer.calls++);
-      if (code) throw Object.assign(new Error(`send failed for ${message.to.join(",")} ${message.bcc.join(",")}`), { code });
-      mailer.sent.push(message);
-      return { messageId: `m${mailer.calls}` };
-    },
-  };
-  return mailer;
-}
-
 describe("batches", () => {
   it("group by site and language, at most 50 recipients per send counting the To line", () => {
     const many = Array.from({ length: 120 }, (_, i) => recipient(i));
@@ -90,7 +65,7 @@ describe("batches", () => {
   });
 
   it("send a batch To the sender with the subscribers in Bcc, and one alone To its subscriber", async () => {
-    const mailer = recorder();
+    const mailer = new Recorder();
     const group = Array.from({ length: 49 }, (_, i) => recipient(i));
     expect(await sendBatch(mailer, FROM, group)).toEqual([{ kind: "sent", recipients: group }]);
     expect(await sendBatch(mailer, FROM, [recipient(99, "ca")])).toEqual([{ kind: "sent", recipients: [recipient(99, "ca")] }]);
@@ -109,7 +84,7 @@ describe("batches", () => {
 describe("Email Service's errors", () => {
   it("a suppressed recipient fails the whole send: the batch goes one by one, and only that address fails", async () => {
     const group = [recipient(1), recipient(2), recipient(3)];
-    const mailer = recorder((m) => (m.bcc.length > 0 || m.to.includes("person2@example.net") ? "E_RECIPIENT_SUPPRESSED" : null));
+    const mailer = new Recorder((m) => (m.bcc.length > 0 || m.to.includes("person2@example.net") ? "E_RECIPIENT_SUPPRESSED" : null));
     expect(await sendBatch(mailer, FROM, group)).toEqual([
       { kind: "sent", recipients: [group[0]] },
       { kind: "rejected", recipients: [group[1]], code: "E_RECIPIENT_SUPPRESSED" },
@@ -120,16 +95,16 @@ describe("Email Service's errors", () => {
 
   it("the rate limit or the daily limit stops the run, and nothing is given up", async () => {
     for (const code of ["E_RATE_LIMIT_EXCEEDED", "E_DAILY_LIMIT_EXCEEDED"]) {
-      expect(await sendBatch(recorder(() => code), FROM, [recipient(1), recipient(2)])).toEqual([{ kind: "throttled", code }]);
+      expect(await sendBatch(new Recorder(() => code), FROM, [recipient(1), recipient(2)])).toEqual([{ kind: "throttled", code }]);
     }
     // Hit while going one by one: the rest wait for the next run.
-    const mailer = recorder((m, n) => (m.bcc.length ? "E_RECIPIENT_SUPPRESSED" : n === 2 ? "E_RATE_LIMIT_EXCEEDED" : null));
+    const mailer = new Recorder((m, n) => (m.bcc.length ? "E_RECIPIENT_SUPPRESSED" : n === 2 ? "E_RATE_LIMIT_EXCEEDED" : null));
     expect((await sendBatch(mailer, FROM, [recipient(1), recipient(2), recipient(3)])).map((o) => o.kind)).toEqual(["sent", "throttled"]);
   });
 
   it("a service or sender fault is retried later, for the whole batch", async () => {
     for (const code of ["E_INTERNAL_SERVER_ERROR", "E_SENDER_NOT_VERIFIED", "E_DELIVERY_FAILED"]) {
-      expect(await sendBatch(recorder(() => code), FROM, [recipient(1), recipient(2)])).toEqual([{ kind: "retry", recipients: [recipient(1), recipient(2)], code }]);
+      expect(await sendBatch(new Recorder(() => code), FROM, [recipient(1), recipient(2)])).toEqual([{ kind: "retry", recipients: [recipient(1), recipient(2)], code }]);
     }
   });
 

@@ -4,8 +4,8 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { Language } from "../../src/core/message";
 import { t } from "../../src/i18n/catalog";
 import worker from "../../src/index";
-import type { Mailer } from "../../src/notify/deliver";
 import { MAX_ATTEMPTS, NOTIFY_STORE_NAME, type NotifyStore } from "../../src/notify/store";
+import { Recorder } from "../support/mailer";
 import { admin, freshSite, putDoc, send, testEnv } from "./helpers";
 
 const FROM = "maintenance@example.org";
@@ -18,32 +18,6 @@ const off = () => testEnv();
 let ipCounter = 0;
 /** Each test posts from its own client, so the per-client limit (5 a minute) is its own. */
 const newIp = () => `198.51.100.${++ipCounter}`;
-
-interface Sent {
-  to: string[];
-  bcc: string[];
-  subject: string;
-  text: string;
-  html: string;
-}
-
-/** Records what the store sends, or fails a send with the code `fail` gives. */
-class Recorder implements Mailer {
-  sent: Sent[] = [];
-  fail: (m: Sent) => string | null = () => null;
-  async send(m: EmailMessageBuilder): Promise<EmailSendResult> {
-    const list = (v: unknown) => (v === undefined ? [] : Array.isArray(v) ? (v as string[]) : [v as string]);
-    const message: Sent = { to: list(m.to), bcc: list(m.bcc), subject: m.subject, text: m.text ?? "", html: m.html ?? "" };
-    const code = this.fail(message);
-    if (code) throw Object.assign(new Error(`refused ${[...message.to, ...message.bcc].join(", ")}`), { code });
-    this.sent.push(message);
-    return { messageId: `<${this.sent.length}@test>` };
-  }
-  /** Every address that got an email (To or Bcc, the sender's own copy aside). */
-  recipients(): string[] {
-    return this.sent.flatMap((m) => [...m.to, ...m.bcc]).filter((a) => a !== FROM);
-  }
-}
 
 const store = () => env.NOTIFY_STORE.get(env.NOTIFY_STORE.idFromName(NOTIFY_STORE_NAME));
 
@@ -240,7 +214,7 @@ describe("POST /notify", () => {
     expect((await statusOf(site)).notify.subscribed).toBe(1);
     await admin(site, "/off", { body: {} }, on);
     await settle(site);
-    expect(mailer.recipients().filter((a) => a === "dana@example.org")).toHaveLength(1);
+    expect(mailer.recipients(FROM).filter((a) => a === "dana@example.org")).toHaveLength(1);
     expect(mailer.sent.find((m) => m.to.includes("dana@example.org"))!.subject).toBe(t("it", "email.subject", { site }));
   });
 
@@ -294,7 +268,7 @@ describe("when the site is back", () => {
     await admin(site, "/off", { body: {} }, on);
     await settle(site);
 
-    expect(mailer.recipients().sort()).toEqual(["de1@example.org", "en1@example.org", "fr1@example.org", "fr2@example.org"]);
+    expect(mailer.recipients(FROM).sort()).toEqual(["de1@example.org", "en1@example.org", "fr1@example.org", "fr2@example.org"]);
     const fr = mailer.sent.find((m) => m.bcc.includes("fr1@example.org"))!;
     expect(fr.to).toEqual([FROM]);
     expect(fr.bcc.sort()).toEqual(["fr1@example.org", "fr2@example.org"]);
@@ -316,7 +290,7 @@ describe("when the site is back", () => {
     await worker.scheduled(createScheduledController({ scheduledTime: Date.now(), cron: "* * * * *" }), on, ctx);
     await waitOnExecutionContext(ctx);
     await settle(site);
-    expect(mailer.recipients()).toEqual(["auto@example.org"]);
+    expect(mailer.recipients(FROM)).toEqual(["auto@example.org"]);
     expect(mailer.sent[0]!.subject).toBe(`${site} ha vuelto`);
   });
 
@@ -329,7 +303,7 @@ describe("when the site is back", () => {
     const cancel = await admin(site, "/schedule", { method: "DELETE", body: {} }, on);
     expect(((await cancel.json()) as { transition: string }).transition).toBe("ended");
     await settle(site);
-    expect(mailer.recipients()).toEqual(["cancel@example.org"]);
+    expect(mailer.recipients(FROM)).toEqual(["cancel@example.org"]);
   });
 
   it("switching to read-only counts as back (the page reloads into the site); another maintenance change does not", async () => {
@@ -341,7 +315,7 @@ describe("when the site is back", () => {
     expect((await statusOf(site)).notify.subscribed).toBe(1);
     await admin(site, "/read-only", { body: {} }, on);
     await settle(site);
-    expect(mailer.recipients()).toEqual(["wait@example.org"]);
+    expect(mailer.recipients(FROM)).toEqual(["wait@example.org"]);
   });
 
   it("sends at most 50 recipients per email, the sender's own copy counted", async () => {
@@ -352,7 +326,7 @@ describe("when the site is back", () => {
     await admin(site, "/off", { body: {} }, on);
     await settle(site);
     expect(mailer.sent.map((m) => m.to.length + m.bcc.length)).toEqual([50, 50, 23]);
-    expect(new Set(mailer.recipients()).size).toBe(120);
+    expect(new Set(mailer.recipients(FROM)).size).toBe(120);
     expect((await statusOf(site)).notify).toMatchObject({ pending: 0, sent: 120 });
   });
 
@@ -362,7 +336,7 @@ describe("when the site is back", () => {
     mailer.fail = (m) => (m.bcc.length || m.to.includes("bounced@example.org") ? "E_RECIPIENT_SUPPRESSED" : null);
     await admin(site, "/off", { body: {} }, on);
     await settle(site);
-    expect(mailer.recipients().sort()).toEqual(["ok1@example.org", "ok2@example.org"]);
+    expect(mailer.recipients(FROM).sort()).toEqual(["ok1@example.org", "ok2@example.org"]);
     expect((await statusOf(site)).notify).toMatchObject({ subscribed: 0, pending: 0, sent: 2, failed: 1 });
   });
 
@@ -379,7 +353,7 @@ describe("when the site is back", () => {
     mailer.fail = () => null;
     await dueNow(site);
     await settle(site);
-    expect(mailer.recipients()).toEqual(["patient@example.org"]);
+    expect(mailer.recipients(FROM)).toEqual(["patient@example.org"]);
   });
 
   it(`a failing service is retried later, and given up after ${MAX_ATTEMPTS} tries`, async () => {
@@ -408,14 +382,14 @@ describe("when the site is back", () => {
     await admin(site, "/off", { body: {} }, on);
     await runDurableObjectAlarm(store());
     await until(async () => (await attemptsOf(site, "second@example.org")) === 1, "the first run");
-    expect(mailer.recipients()).toEqual(["first@example.org"]);
+    expect(mailer.recipients(FROM)).toEqual(["first@example.org"]);
     expect(await attemptsOf(site, "first@example.org")).toBeNull();
     await evictDurableObject(store());
     // A fresh instance (with a fresh recorder) carries on from what is stored.
     await useRecorder();
     await dueNow(site);
     await settle(site);
-    expect(mailer.recipients()).toEqual(["second@example.org"]);
+    expect(mailer.recipients(FROM)).toEqual(["second@example.org"]);
     expect((await statusOf(site)).notify).toMatchObject({ pending: 0, sent: 2, failed: 0 });
   });
 });
@@ -457,7 +431,7 @@ describe("privacy", () => {
     await record(await admin(site, "/log", {}, on));
     await record(await admin(site, "/status", {}, on));
 
-    expect(mailer.recipients()).toEqual([address]);
+    expect(mailer.recipients(FROM)).toEqual([address]);
     const email = mailer.sent[0]!;
     for (const [what, text] of [["responses", responses.join("\n")], ["logs", logs.join("\n")], ["email", `${email.subject}\n${email.text}\n${email.html}`]] as const) {
       expect(text, what).not.toContain("canary.7f3a");
