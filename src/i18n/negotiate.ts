@@ -67,6 +67,8 @@ export class LanguagePicker {
     let lang = this.memo.get(header);
     if (lang === undefined) {
       lang = pickLanguage(header, this.fallback);
+      // A browser's header is short; a long one (anyone can send one) is not worth the memory.
+      if (header.length > 256) return lang;
       if (this.memo.size >= MEMO_SIZE) this.memo.clear();
       this.memo.set(header, lang);
     }
