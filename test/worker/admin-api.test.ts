@@ -1,5 +1,4 @@
 // The admin API: auth, switching, bad input, routes, status and status.json — worker harness, the whole worker in workerd with real local KV and a real origin.
-import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { admin, ADMIN_TOKEN, freshSite, putDoc, send, storedDoc, testEnv } from "./helpers";
 

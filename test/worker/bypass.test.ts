@@ -1,5 +1,4 @@
 // Bypass links and cookies for the team, and their revocation — worker harness, the whole worker in workerd with real local KV and a real origin.
-import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { signBypass } from "../../src/bypass/signing";
 import { admin, BYPASS_SECRET, cacheOf, coordinator, deleteDoc, type Echo, freshSite, putDoc, putRaw, send, storedDoc, testEnv } from "./helpers";

@@ -1,5 +1,4 @@
 // Scopes: changing another site or *, and following * again (DELETE /state) — worker harness, the whole worker in workerd with real local KV and a real origin.
-import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { admin, deleteDoc, freshSite, putDoc, send, storedDoc } from "./helpers";
 

@@ -1,5 +1,5 @@
 // Webhooks: signed delivery, retries, and the cron sweep that fires window events — worker harness, the whole worker in workerd with real local KV and a real origin.
-import { createExecutionContext, createScheduledController, env, waitOnExecutionContext } from "cloudflare:test";
+import { createExecutionContext, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
 import { describe, expect, inject, it } from "vitest";
 import worker from "../../src/index";
 import { admin, deleteDoc, freshSite, testEnv } from "./helpers";
